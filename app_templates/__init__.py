@@ -1,0 +1,1 @@
+"""Definition bundles shipped with Formwork; each folder is one app."""

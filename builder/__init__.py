@@ -1,0 +1,1 @@
+"""The designer UI for business users and admins (arrives with the form builder issue)."""

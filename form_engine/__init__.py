@@ -1,0 +1,1 @@
+"""The foundation: form and field definitions, field types, expressions, validation and table mapping."""

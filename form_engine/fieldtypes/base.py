@@ -1,0 +1,86 @@
+"""What every field type declares: SQL type, coercion, checks, JSON and display format, widget."""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy.types import TypeEngine
+
+from ..definitions import FieldDef
+from ..messages import FieldInvalid
+
+EMPTY = (None, "", [], ())
+
+
+class FieldType:
+    """Base of all field types; subclasses override what differs. Instances are stateless."""
+
+    name: ClassVar[str]
+    widget: ClassVar[str] = "text"
+    json_type: ClassVar[dict] = {"type": "string"}
+    searchable: ClassVar[bool] = False  # included in keyword search
+    sortable: ClassVar[bool] = True
+    writable: ClassVar[bool] = True  # users may send a value (False for computed types)
+    stored: ClassVar[bool] = True  # has a column in the form's own table
+    filter_ops: ClassVar[frozenset[str]] = frozenset(
+        {"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_empty", "between"})
+
+    def sql_type(self, field: FieldDef) -> TypeEngine:
+        raise NotImplementedError
+
+    def coerce(self, value: Any, field: FieldDef) -> Any:
+        """From a JSON value to the Python value stored; raise FieldInvalid."""
+        return value
+
+    def coerce_form(self, raw: list[str], field: FieldDef) -> Any:
+        """From the strings of an HTML form post."""
+        value = raw[-1].strip() if raw else ""
+        return self.coerce(value if value != "" else None, field)
+
+    def coerce_cell(self, value: Any, field: FieldDef) -> Any:
+        """From an Excel cell (openpyxl value)."""
+        # Spreadsheets hold every number as a float: 13812345678.0 is a phone, 1.0 a "yes".
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return self.coerce(value, field)
+
+    def check(self, value: Any, field: FieldDef) -> None:
+        """Constraints on a coerced, non-empty value (min/max, options...)."""
+
+    def to_db(self, value: Any, field: FieldDef) -> Any:
+        return value
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        return value
+
+    def to_json(self, value: Any, field: FieldDef) -> Any:
+        return value
+
+    def display(self, value: Any, field: FieldDef, lang: str = "zh-CN") -> str:
+        return "" if value is None else str(value)
+
+    def json_schema(self, field: FieldDef) -> dict:
+        return dict(self.json_type)
+
+    def form_value(self, value: Any, field: FieldDef) -> str:
+        """The value as it goes back into an HTML input."""
+        return "" if value is None else str(self.to_json(value, field))
+
+    def filter_value(self, value: Any, field: FieldDef) -> Any:
+        """A value a list filter compares with (same coercion as input)."""
+        return self.to_db(self.coerce(value, field), field)
+
+
+def text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise FieldInvalid("text")
+
+
+def check_length(value: str, field: FieldDef, default_max: int | None) -> None:
+    if field.min_length is not None and len(value) < field.min_length:
+        raise FieldInvalid("min_length", min_length=field.min_length)
+    limit = field.max_length or default_max
+    if limit is not None and len(value) > limit:
+        raise FieldInvalid("max_length", max_length=limit)

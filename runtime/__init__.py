@@ -1,0 +1,1 @@
+"""The running system: settings, database, record service, REST API, pages, CLI."""

@@ -1,0 +1,1 @@
+"""Demo data: a generic generator that fills an app's forms from a JSON demo spec."""

@@ -1,0 +1,172 @@
+"""Listing records: one SQL query per page, keyset cursors for deep pages, a capped total."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, literal, or_, select, tuple_
+
+from form_engine.compiler import CompiledForm
+from form_engine.errors import BadQuery
+from form_engine.fieldtypes import field_type
+
+from .context import RecordContext
+from .query import NOT_NULL, ListQuery, condition, resolve, search_condition
+from .read import link_fields
+from .references import display_maps
+from .serialize import record_json, row_values
+
+
+COUNT_CAP = 10_000  # totals above this are reported as an estimate
+
+
+@dataclass
+class Page:
+    items: list[dict]
+    next: str | None
+    total: int
+    total_exact: bool
+    rows: list[dict]  # the Python values behind items, for pages that format them
+
+
+def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
+    table = form.tables.main
+    where = [table.c.deleted_at.isnot(None) if q.deleted else table.c.deleted_at.is_(None)]
+    where += [condition(form, f, ctx.lang) for f in q.filters]
+    if q.search:
+        where.append(search_condition(form, q.search))
+    keys = _sort_keys(form, q)
+    fields = _projection(form, q)
+    cols = [table.c[k] for k in ("id", "version", "created_at", "updated_at", "created_by", "owner_id",
+                                 "department_id", "flow_status", "deleted_at")]
+    cols += [table.c[f.col] for f in fields if field_type(f.type).stored]
+    query = select(*cols).where(*where)
+    if q.cursor:
+        query = query.where(_after(keys, _decode(q.cursor, len(keys))))
+    order = []
+    for name, col, desc, nullable in keys:
+        if nullable:
+            order.append(col.is_(None))
+        order.append(col.desc() if desc else col.asc())
+    query = query.order_by(*order).limit(q.limit + 1)
+    if q.offset and not q.cursor:
+        query = query.offset(q.offset)
+    result = ctx.conn.execute(query).all()
+    more = len(result) > q.limit
+    result = result[: q.limit]
+    values = [row_values(form, r, fields) for r in result]
+    next_cursor = None
+    if more and result:
+        last = result[-1]._mapping
+        next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
+    displays = display_maps(ctx, link_fields(form, fields), values)
+    items = [record_json(form, v, displays, fields) for v in values]
+    total, exact = _total(ctx, form, where)
+    return Page(items, next_cursor, total, exact, values)
+
+
+def _projection(form: CompiledForm, q: ListQuery):
+    if q.fields is None:
+        return [f for f in form.form.fields if f.type != "subform"]
+    out = []
+    for name in q.fields:
+        f = form.fields.get(name)
+        if f is None:
+            if name in ("id", "version", "created_at", "updated_at", "owner_id", "created_by", "department_id"):
+                continue
+            raise BadQuery(f"表单中没有字段“{name}”")
+        if f.type != "subform":
+            out.append(f)
+    return out
+
+
+def _sort_keys(form: CompiledForm, q: ListQuery):
+    keys, seen = [], set()
+    for name, desc in q.sort:
+        f, col = resolve(form, name)
+        if f is not None and not field_type(f.type).sortable:
+            raise BadQuery(f"字段“{name}”不能用于排序")
+        if name not in seen:
+            keys.append((name, col, desc, name not in NOT_NULL))
+            seen.add(name)
+    if "id" not in seen:
+        last_desc = keys[-1][2] if keys else True
+        keys.append(("id", form.tables.main.c.id, last_desc, False))
+    return keys
+
+
+def _after(keys, values):
+    """Rows after the cursor in the sort order (NULLs sort last in both directions)."""
+    if all(not nullable for _n, _c, _d, nullable in keys) and len({d for _n, _c, d, _nl in keys}) == 1:
+        desc = keys[0][2]
+        left, right = tuple_(*(c for _n, c, _d, _nl in keys)), tuple_(*(literal(v, c.type) for (_n, c, _d, _nl), v in zip(keys, values)))
+        return left < right if desc else left > right
+    terms, equal = [], []
+    for (_name, col, desc, nullable), value in zip(keys, values):
+        if value is None:
+            beyond = None
+            same = col.is_(None)
+        else:
+            beyond = col < value if desc else col > value
+            if nullable:
+                beyond = or_(beyond, col.is_(None))
+            same = col == value
+        if beyond is not None:
+            terms.append(and_(*equal, beyond))
+        equal.append(same)
+    return or_(*terms)
+
+
+def _encode(values) -> str:
+    def plain(v):
+        if isinstance(v, datetime):
+            return {"dt": v.isoformat()}
+        if isinstance(v, date):
+            return {"d": v.isoformat()}
+        if isinstance(v, Decimal):
+            return {"n": str(v)}
+        return v
+    raw = json.dumps([plain(v) for v in values], ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> list:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != size:
+            raise ValueError
+        out = []
+        for v in raw:
+            if isinstance(v, dict):
+                (kind, text), = v.items()
+                v = {"dt": datetime.fromisoformat, "d": date.fromisoformat, "n": Decimal}[kind](text)
+            out.append(v)
+        return out
+    except Exception:
+        raise BadQuery("翻页游标无效或已过期，请从第一页重新查询") from None
+
+
+def _total(ctx: RecordContext, form: CompiledForm, where) -> tuple[int, bool]:
+    """Exact count up to the cap, else the cap marked inexact; cached until the table changes."""
+    table = form.tables.main
+    cap = COUNT_CAP
+    query = select(func.count()).select_from(select(literal(1)).select_from(table).where(*where).limit(cap + 1).subquery())
+    cache = ctx.count_cache
+    key = None
+    if cache is not None:
+        stamp = ctx.conn.execute(select(select(func.max(table.c.updated_at)).scalar_subquery(),
+                                        select(func.max(table.c.id)).scalar_subquery())).one()
+        compiled = query.compile(ctx.conn, compile_kwargs={})
+        key = (table.name, str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items())), tuple(stamp))
+        if key in cache:
+            return cache[key]
+    count = ctx.conn.execute(query).scalar_one()
+    out = (min(count, cap), count <= cap)
+    if cache is not None:
+        if len(cache) > 2000:
+            cache.clear()
+        cache[key] = out
+    return out

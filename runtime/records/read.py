@@ -1,0 +1,60 @@
+"""Reading records: one record with its rows, and the API shape with display values."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from form_engine.compiler import CompiledForm
+from form_engine.definitions import FieldDef
+from form_engine.errors import NotFound
+
+from .context import RecordContext
+from .references import display_maps
+from .serialize import LINKS, child_values, record_json, row_values
+
+USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
+CREATOR_LINK = FieldDef(name="created_by", type="user", label={"zh-CN": "创建人", "en": "Created by"})
+DEPT_LINK = FieldDef(name="department_id", type="department", label={"zh-CN": "所属部门", "en": "Department"})
+SYSTEM_LINKS = (USER_LINK, CREATOR_LINK, DEPT_LINK)
+
+
+def not_found(ctx: RecordContext, form: CompiledForm, record_id) -> NotFound:
+    label = form.label.text(ctx.lang)
+    return NotFound(f"{label}记录不存在（ID {record_id}）" if ctx.lang != "en" else f"No {label} record with ID {record_id}",
+                    record_id=record_id)
+
+
+def load_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False,
+                for_update: bool = False) -> dict:
+    """Stored values of one live record (or one in the recycle bin), subform rows included."""
+    table = form.tables.main
+    query = select(table).where(table.c.id == record_id)
+    query = query.where(table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
+    if for_update and ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = ctx.conn.execute(query).first()
+    if row is None:
+        raise not_found(ctx, form, record_id)
+    values = row_values(form, row)
+    for f in form.subforms():
+        child = form.tables.children[f.name]
+        rows = ctx.conn.execute(select(child).where(child.c.parent_id == record_id).order_by(child.c.position))
+        values[f.name] = [child_values(f, r) for r in rows]
+    return values
+
+
+def link_fields(form: CompiledForm, fields: list[FieldDef] | None = None) -> list[FieldDef]:
+    chosen = fields if fields is not None else list(form.form.fields)
+    return [f for f in chosen if f.type in LINKS] + list(SYSTEM_LINKS)
+
+
+def record_out(ctx: RecordContext, form: CompiledForm, values: dict) -> dict:
+    """One record in its API shape, with display values for every link."""
+    displays = display_maps(ctx, link_fields(form), [values])
+    for f in form.subforms():
+        rows = values.get(f.name) or []
+        displays[f.name] = display_maps(ctx, [c for c in f.fields if c.type in LINKS], rows)
+    return record_json(form, values, displays)
+
+
+def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
+    return record_out(ctx, form, load_record(ctx, form, record_id, deleted=deleted))

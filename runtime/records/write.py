@@ -1,0 +1,167 @@
+"""The one way records are written: create, update, soft delete and restore.
+
+Every path (API, pages, import, demo data, later rules and flows) calls these functions, so
+validation, formulas, link checks and optimistic locking can't be skipped.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select, update as sql_update
+
+from form_engine.compiler import CompiledForm
+from form_engine.errors import Conflict, NotFound, Problem, RecordInvalid
+from form_engine.fieldtypes.base import EMPTY
+from form_engine.fieldtypes.computed import format_number, number_period
+from form_engine.messages import message
+
+from .context import RecordContext
+from .files import resolve_files
+from .read import load_record, not_found
+from .references import check_links
+from .sequences import next_value
+from .serialize import to_db_values
+
+
+def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_form: bool = False) -> dict:
+    """Validate and insert a record owned by the actor; returns the stored values."""
+    values, problems = form.inputs.validate(data, lang=ctx.lang, from_form=from_form)
+    record = {**form.default_values(_expression_context(ctx, {})), **values}
+    record.update(created_at=ctx.now, updated_at=ctx.now, created_by=ctx.actor.id,
+                  owner_id=ctx.actor.id, department_id=ctx.actor.department_id, version=1)
+    _prepare(ctx, form, record, problems, touched=set(values))
+    _unique(ctx, form, record, None, problems)
+    if problems:
+        raise RecordInvalid(problems)
+    for f in form.form.fields:
+        if f.type == "auto_number":
+            today = ctx.now.date()
+            key = f"{form.app}.{form.name}.{f.name}.{number_period(f.number_pattern, today)}"
+            record[f.name] = format_number(f.number_pattern, today, next_value(ctx.conn, key))
+    table = form.tables.main
+    system = {k: record[k] for k in ("created_at", "updated_at", "created_by", "owner_id", "department_id", "version")}
+    new_id = ctx.conn.execute(table.insert().values(**system, **to_db_values(form.stored_fields(), record))
+                              .returning(table.c.id)).scalar_one()
+    record["id"] = new_id
+    record["flow_status"] = None
+    for f in form.form.fields:
+        record.setdefault(f.name, [] if f.type == "subform" else None)
+    _write_rows(ctx, form, new_id, record, replace=False)
+    return record
+
+
+def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: dict, *,
+                  expected_version: int | None, from_form: bool = False) -> dict:
+    """Apply changes read at `expected_version`; a stale version raises Conflict with current values."""
+    current = load_record(ctx, form, record_id, for_update=True)
+    if expected_version is not None and current["version"] != expected_version:
+        raise _conflict(ctx, form, current)
+    values, problems = form.inputs.validate(data, lang=ctx.lang, from_form=from_form)
+    for name in values:
+        if form.is_readonly(name, current) and values[name] != current.get(name) and name in form.fields:
+            problems.append(Problem(name, "此项当前为只读，不能修改" if ctx.lang != "en" else "This field is read-only now", "readonly"))
+    record = {**current, **values}
+    _prepare(ctx, form, record, problems, touched=set(values))
+    _unique(ctx, form, record, record_id, problems)
+    if problems:
+        raise RecordInvalid(problems)
+    table = form.tables.main
+    changes = to_db_values(form.stored_fields(), record)
+    version = current["version"] + 1
+    done = ctx.conn.execute(sql_update(table).where(table.c.id == record_id, table.c.version == current["version"],
+                                                    table.c.deleted_at.is_(None))
+                            .values(**changes, updated_at=ctx.now, version=version))
+    if done.rowcount != 1:
+        raise _conflict(ctx, form, load_record(ctx, form, record_id))
+    record.update(updated_at=ctx.now, version=version)
+    _write_rows(ctx, form, record_id, record, replace=True, only=set(values))
+    return record
+
+
+def delete_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, expected_version: int | None = None) -> dict:
+    """Move a record to the recycle bin."""
+    current = load_record(ctx, form, record_id, for_update=True)
+    if expected_version is not None and current["version"] != expected_version:
+        raise _conflict(ctx, form, current)
+    table = form.tables.main
+    ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
+                     .values(deleted_at=ctx.now, updated_at=ctx.now, version=current["version"] + 1))
+    return {**current, "deleted_at": ctx.now, "version": current["version"] + 1}
+
+
+def restore_record(ctx: RecordContext, form: CompiledForm, record_id: int) -> dict:
+    """Bring a record back from the recycle bin, unless a unique value is now taken."""
+    current = load_record(ctx, form, record_id, deleted=True, for_update=True)
+    problems: list[Problem] = []
+    _unique(ctx, form, current, record_id, problems)
+    if problems:
+        raise RecordInvalid(problems)
+    table = form.tables.main
+    ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
+                     .values(deleted_at=None, updated_at=ctx.now, version=current["version"] + 1))
+    return {**current, "deleted_at": None, "version": current["version"] + 1}
+
+
+def _expression_context(ctx: RecordContext, record: dict) -> dict:
+    return {"created_at": ctx.now, "updated_at": ctx.now, **record}
+
+
+def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem], touched: set[str]) -> None:
+    """Formulas, attachments, visibility-aware required checks, form rules and link checks."""
+    bad = {p.path.split(".")[0] for p in problems}
+    problems.extend(form.compute(record, ctx.lang))
+    for f in form.form.fields:
+        if f.type == "attachment" and f.name in touched and record.get(f.name) not in EMPTY:
+            ids = [x["id"] if isinstance(x, dict) else x for x in record[f.name]]
+            record[f.name] = resolve_files(ctx.conn, ids, f, f.name, ctx.lang, problems) or None
+    problems.extend(p for p in form.check_record(record, ctx.lang) if p.path.split(".")[0] not in bad)
+    check_links(ctx, form, record, problems)
+
+
+def _unique(ctx: RecordContext, form: CompiledForm, record: dict, record_id: int | None, problems: list[Problem]) -> None:
+    table = form.tables.main
+    for f in form.form.fields:
+        if not f.unique or record.get(f.name) in EMPTY:
+            continue
+        col = table.c[f.col]
+        query = select(func.count()).where(col == form.types[f.name].to_db(record[f.name], f), table.c.deleted_at.is_(None))
+        if record_id is not None:
+            query = query.where(table.c.id != record_id)
+        if ctx.conn.execute(query).scalar():
+            shown = form.types[f.name].display(record[f.name], f, ctx.lang)
+            problems.append(Problem(f.name, message("unique", ctx.lang, value=shown), "unique"))
+
+
+def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: dict, *, replace: bool,
+                only: set[str] | None = None) -> None:
+    """Store subform rows; on update the given rows replace the old ones, keeping their ids."""
+    for f in form.subforms():
+        if only is not None and f.name not in only:
+            continue
+        child = form.tables.children[f.name]
+        keep: set[int] = set()
+        if replace:
+            keep = set(ctx.conn.execute(select(child.c.id).where(child.c.parent_id == parent_id)).scalars())
+            ctx.conn.execute(sql_delete(child).where(child.c.parent_id == parent_id))
+        rows = []
+        for position, row in enumerate(record.get(f.name) or []):
+            values: dict[str, Any] = {"parent_id": parent_id, "position": position, **to_db_values(f.fields, row)}
+            if isinstance(row.get("id"), int) and row["id"] in keep:
+                values["id"] = row["id"]
+            rows.append(values)
+        for values in rows:
+            row_id = ctx.conn.execute(child.insert().values(**values).returning(child.c.id)).scalar_one()
+            values["id"] = row_id
+        for row, values in zip(record.get(f.name) or [], rows):
+            row["id"] = values["id"]
+
+
+def _conflict(ctx: RecordContext, form: CompiledForm, current: dict) -> Conflict:
+    from .read import record_out
+    text = ("记录已被他人修改（当前版本 {v}），请查看最新内容后再保存" if ctx.lang != "en"
+            else "The record was changed by someone else (now version {v}); review it and save again")
+    return Conflict(text.format(v=current["version"]), current=record_out(ctx, form, current), record_id=current["id"])
+
+
+__all__ = ["create_record", "update_record", "delete_record", "restore_record", "not_found"]

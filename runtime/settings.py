@@ -1,0 +1,48 @@
+"""Settings from the environment; the secret key is generated and stored on first init."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    timezone: ZoneInfo
+    default_lang: str = "zh-CN"
+    max_upload_mb: float = 50
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("FORMWORK_DATA_DIR") or "data").resolve()
+    url = env.get("FORMWORK_DATABASE_URL") or f"sqlite:///{data_dir / 'formwork.db'}"
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        secret_key=env.get("FORMWORK_SECRET_KEY") or _stored_secret(data_dir),
+        timezone=ZoneInfo(env.get("FORMWORK_TIMEZONE") or "Asia/Shanghai"),
+        default_lang=env.get("FORMWORK_LANG") or "zh-CN",
+    )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The key in data_dir/secret_key, created (readable by the owner only) if missing."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,39 @@
+"""The FastAPI app factory: one ServerState, the API, the pages and static files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ..apps import AppRegistry
+from ..database import make_engine
+from ..settings import Settings, load_settings
+from . import api_misc, api_records
+from .assets import check_assets, node_modules, vendor_router
+from .errors import install_error_handlers
+from .openapi import build_openapi
+from .pages import render_error
+from .pages import router as pages_router
+from .state import ServerState
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    vendor = check_assets(node_modules())
+    engine = make_engine(settings.database_url)
+    registry = AppRegistry(tz=settings.timezone)
+    registry.load(engine)
+    state = ServerState(settings=settings, engine=engine, registry=registry)
+    app = FastAPI(title="Formwork", docs_url="/docs", redoc_url=None)
+    app.state.formwork = state
+    app.openapi = lambda: build_openapi(app, state)
+    install_error_handlers(app, render_error)
+    app.include_router(api_records.router)
+    app.include_router(api_misc.router)
+    app.include_router(vendor_router(vendor))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages_router)
+    return app

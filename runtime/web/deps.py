@@ -1,0 +1,96 @@
+"""FastAPI dependencies: the server state, the signed-in actor, the language, record contexts."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from form_engine.errors import FormworkError, Unauthorized
+
+from ..auth.users import session_actor, token_actor
+from ..clock import now, now_precise
+from ..database import read, write
+from ..records.context import Actor, RecordContext
+from .state import ServerState
+
+SESSION_COOKIE = "fw_session"
+LANG_COOKIE = "fw_lang"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class CsrfFailed(FormworkError):
+    status = 403
+    title = "请求已失效"
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.formwork
+
+
+State = Annotated[ServerState, Depends(get_state)]
+
+
+def cookie_signer(state: ServerState) -> URLSafeSerializer:
+    return URLSafeSerializer(state.settings.secret_key, salt="fw-session")
+
+
+def session_key(request: Request, state: ServerState) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        return cookie_signer(state).loads(raw)
+    except BadSignature:
+        return None
+
+
+def resolve_actor(request: Request, state: ServerState) -> Actor | None:
+    """Who sent the request: a bearer token, or a session cookie (whose writes need the CSRF token)."""
+    header = request.headers.get("authorization", "")
+    stamp = now(state.settings.timezone)
+    if header.lower().startswith("bearer "):
+        with read(state.engine) as conn:
+            return token_actor(conn, header[7:].strip(), stamp)
+    key = session_key(request, state)
+    if key is None:
+        return None
+    with read(state.engine) as conn:
+        found = session_actor(conn, key, stamp)
+    if found is None:
+        return None
+    actor, csrf = found
+    request.state.csrf = csrf
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
+        if sent != csrf:
+            raise CsrfFailed("页面已过期或请求来源无法确认，请刷新页面后重试")
+    return actor
+
+
+def api_actor(request: Request, state: State) -> Actor:
+    actor = resolve_actor(request, state)
+    if actor is None:
+        raise Unauthorized("请先登录，或在请求头中携带 Authorization: Bearer <API 令牌>")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(api_actor)]
+
+
+def request_lang(request: Request, state: ServerState) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or state.settings.default_lang
+    return "en" if lang == "en" else "zh-CN"
+
+
+@contextmanager
+def record_context(request: Request, state: ServerState, actor: Actor, app: str, *, writing: bool) -> Iterator[RecordContext]:
+    """A record context in one transaction: a write transaction commits when the block ends."""
+    compiled = state.registry.app(app)
+    opener = write if writing else read
+    with opener(state.engine) as conn:
+        yield RecordContext(conn=conn, app=compiled, actor=actor, now=now_precise(state.settings.timezone),
+                            data_dir=state.settings.data_dir, lang=request_lang(request, state),
+                            count_cache=state.count_cache)
