@@ -174,7 +174,6 @@ def assign_storage(app: AppDef, previous: AppDef | None = None) -> AppDef:
     forms = []
     for form in app.forms:
         old = _find(previous, form.name)
-        old_cols = {f.name: f.col for f in old.fields} if old else {}
         table = form.table or (old.table if old else None) or default_table_name(app.name, form.name)
         forms.append(form.model_copy(update={"table": table, "fields": _columns(form.fields, old.fields if old else ())}))
     return app.model_copy(update={"forms": tuple(forms)})

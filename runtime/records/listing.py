@@ -64,7 +64,7 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
         next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
     displays = display_maps(ctx, link_fields(form, fields), values)
     items = [record_json(form, v, displays, fields) for v in values]
-    total, exact = _total(ctx, form, where)
+    total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted))
     return Page(items, next_cursor, total, exact, values)
 
 
@@ -149,7 +149,7 @@ def _decode(cursor: str, size: int) -> list:
         raise BadQuery("翻页游标无效或已过期，请从第一页重新查询") from None
 
 
-def _total(ctx: RecordContext, form: CompiledForm, where) -> tuple[int, bool]:
+def _total(ctx: RecordContext, form: CompiledForm, where, signature: tuple) -> tuple[int, bool]:
     """Exact count up to the cap, else the cap marked inexact; cached until the table changes."""
     table = form.tables.main
     cap = COUNT_CAP
@@ -159,8 +159,7 @@ def _total(ctx: RecordContext, form: CompiledForm, where) -> tuple[int, bool]:
     if cache is not None:
         stamp = ctx.conn.execute(select(select(func.max(table.c.updated_at)).scalar_subquery(),
                                         select(func.max(table.c.id)).scalar_subquery())).one()
-        compiled = query.compile(ctx.conn, compile_kwargs={})
-        key = (table.name, str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items())), tuple(stamp))
+        key = (ctx.app.name, table.name, signature, tuple(stamp))
         if key in cache:
             return cache[key]
     count = ctx.conn.execute(query).scalar_one()

@@ -114,7 +114,10 @@ def condition(form: CompiledForm, flt: Filter, lang: str = "zh-CN"):
 
     def val(raw):
         try:
-            return ft.filter_value(raw, fdef)
+            value = ft.filter_value(raw, fdef)
+            if isinstance(value, datetime) and value.tzinfo is not None:  # stored as app wall time
+                value = value.astimezone(form.tz).replace(tzinfo=None)
+            return value
         except FieldInvalid as exc:
             raise BadQuery(f"筛选值无效（{flt.field}）：{message(exc.code, lang, **exc.params)}") from None
 
