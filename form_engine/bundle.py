@@ -37,13 +37,36 @@ def parse_app(data: object) -> AppDef:
     """The checked, storage-assigned AppDef for `data`, or DefinitionError with every problem."""
     problems = check_app(data)
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems + _raw_name_problems(data, {p.path for p in problems}))
     try:
         app = AppDef.model_validate(data)
     except ValidationError as exc:
         raise DefinitionError([Problem("/" + "/".join(map(str, e["loc"])), e["msg"], e["type"]) for e in exc.errors()]) from None
     check_semantics(app)
     return assign_storage(app)
+
+
+def _raw_name_problems(data: object, reported: set[str]) -> list[Problem]:
+    """Name checks on the raw JSON, so reserved and duplicate names come with the schema errors."""
+    c = Collector()
+
+    def names(items, path, what):
+        if not isinstance(items, list):
+            return
+        seen = set()
+        for i, item in enumerate(items):
+            name = item.get("name") if isinstance(item, dict) else None
+            at = f"{path}/{i}/name"
+            if isinstance(name, str) and at not in reported and (why := name_problem(name)):
+                c.add(at, why, "name")
+            if isinstance(name, str) and name in seen:
+                c.add(at, f"{what}名称“{name}”重复", "duplicate")
+            seen.add(name)
+            if isinstance(item, dict) and "fields" in item:
+                names(item["fields"], f"{path}/{i}/fields", "字段")
+    if isinstance(data, dict):
+        names(data.get("forms"), "/forms", "表单")
+    return c.problems
 
 
 def check_semantics(app: AppDef) -> None:
