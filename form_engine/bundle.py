@@ -15,6 +15,7 @@ from .expressions import Expression, compile_expression
 from .fieldtypes import FIELD_TYPES
 from .fieldtypes.computed import pattern_problem
 from .identifiers import SYSTEM_COLUMNS, did_you_mean, name_problem
+from .messages import FieldInvalid, message
 from .metaschema import check_app
 from .tables import ROW_COLUMNS, default_table_name
 
@@ -160,6 +161,8 @@ def _check_fields(c: Collector, fields: tuple[FieldDef, ...], path: str, forms: 
             c.add(f"{at}/min", "最小值不能大于最大值", "range")
         if f.min_length is not None and f.max_length is not None and f.min_length > f.max_length:
             c.add(f"{at}/min_length", "最少字数不能大于最多字数", "range")
+        if f.default is not None and f.type in FIELD_TYPES:
+            _check_default(c, f, f"{at}/default")
         if f.type == "formula" and f.result_type in ("formula", "subform"):
             c.add(f"{at}/result_type", "公式结果类型无效", "result_type")
         for key in ("visible_when", "readonly_when", "default_expression"):
@@ -168,6 +171,20 @@ def _check_fields(c: Collector, fields: tuple[FieldDef, ...], path: str, forms: 
         if f.type == "formula" and (expr := _expression(c, f.expression or "", names, f"{at}/expression")):
             formulas[f.name] = (i, expr)
     _formula_cycles(c, formulas, path)
+
+
+def _check_default(c: Collector, f: FieldDef, path: str) -> None:
+    """A literal default must be a value the field itself accepts."""
+    ft = FIELD_TYPES[f.type]
+    if not ft.writable or f.type in ("subform", "attachment"):
+        c.add(path, "该类型的字段不能设置默认值", "default")
+        return
+    try:
+        value = ft.coerce(f.default, f)
+        if value not in (None, "", []):
+            ft.check(value, f)
+    except FieldInvalid as exc:
+        c.add(path, "默认值无效：" + message(exc.code, **{k: v for k, v in exc.params.items() if k != "custom"}), "default")
 
 
 def _expression(c: Collector, source: str, names: set[str], path: str) -> Expression | None:

@@ -16,7 +16,7 @@ from .fieldtypes.base import EMPTY
 from .identifiers import SYSTEM_COLUMNS
 from .messages import message
 from .tables import FormTables, to_table
-from .validation import InputModel
+from .validation import InputModel, wall_time
 
 
 def expression_names(fields: tuple[FieldDef, ...]) -> set[str]:
@@ -52,6 +52,7 @@ class CompiledForm:
     row_visible: dict[str, dict[str, Expression]] = field(default_factory=dict)  # subform → row field → rule
     readonly: dict[str, Expression] = field(default_factory=dict)
     defaults: dict[str, Expression] = field(default_factory=dict)
+    row_defaults: dict[str, dict[str, Expression]] = field(default_factory=dict)
     rules: list[tuple[ValidationRuleDef, Expression]] = field(default_factory=list)
 
     @property
@@ -76,13 +77,24 @@ class CompiledForm:
 
     def default_values(self, context: dict) -> dict[str, Any]:
         """Defaults for a new record: literals and expressions such as today()."""
+        return self._defaults(self.form.fields, self.defaults, context)
+
+    def row_default_values(self, subform: str, context: dict) -> dict[str, Any]:
+        """Defaults for a new row of a subform."""
+        return self._defaults(self.fields[subform].fields, self.row_defaults.get(subform, {}), context)
+
+    def _defaults(self, fields, expressions: dict[str, Expression], context: dict) -> dict[str, Any]:
         out = {}
-        for f in self.form.fields:
-            if f.name in self.defaults:
-                out[f.name] = self.types[f.name].coerce(self.defaults[f.name].evaluate(context, tz=self.tz), f)
+        for f in fields:
+            if f.name in expressions:
+                out[f.name] = self.coerce(f, expressions[f.name].evaluate(context, tz=self.tz))
             elif f.default is not None:
-                out[f.name] = self.types[f.name].coerce(f.default, f)
+                out[f.name] = self.coerce(f, f.default)
         return out
+
+    def coerce(self, f: FieldDef, value: Any) -> Any:
+        """A computed value (default, formula) in its stored form: datetimes as wall time."""
+        return wall_time(field_type(f.type).coerce(value, f), self.tz)
 
     def is_visible(self, name: str, values: dict) -> bool:
         expr = self.visible.get(name)
@@ -105,7 +117,7 @@ class CompiledForm:
         for f, expr in formulas:
             try:
                 value = expr.evaluate(context, tz=self.tz)
-                target[f.name] = context[f.name] = field_type(f.type).coerce(value, f)
+                target[f.name] = context[f.name] = self.coerce(f, value)
             except Exception as exc:  # a formula must never lose the user's input
                 target[f.name] = context[f.name] = None
                 problems.append(Problem(f"{prefix}{f.name}", message("expression", lang, error=_reason(exc)), "expression"))
@@ -163,6 +175,10 @@ def compile_form(app: str, form: FormDef, metadata: MetaData, tz: tzinfo) -> Com
                      for f in form.fields if f.type == "subform"},
         readonly={f.name: expr(f.readonly_when, f"{base}/{f.name}/readonly_when") for f in form.fields if f.readonly_when},
         defaults={f.name: expr(f.default_expression, f"{base}/{f.name}/default_expression") for f in form.fields if f.default_expression},
+        row_defaults={f.name: {c.name: compile_expression(c.default_expression, names=expression_names(f.fields),
+                                                          path=f"{base}/{f.name}/fields/{c.name}/default_expression")
+                               for c in f.fields if c.default_expression}
+                      for f in form.fields if f.type == "subform"},
         rules=[(r, expr(r.expression, f"/forms/{form.name}/rules/{i}")) for i, r in enumerate(form.rules)],
     )
 

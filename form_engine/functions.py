@@ -128,7 +128,8 @@ def today(*, tz: tzinfo) -> date:
 
 @library("now", "当前的日期和时间", uses_now=True)
 def now(*, tz: tzinfo) -> datetime:
-    return datetime.now(tz)
+    # Stored datetimes are naive wall time of the app timezone, so now() is too: they compare.
+    return datetime.now(tz).replace(tzinfo=None, microsecond=0)
 
 
 @library("date", "由年、月、日组成日期，例如 date(2024, 12, 31)", propagates_empty=True)
@@ -153,7 +154,7 @@ def add_days(when, days):
 def add_hours(when, hours, *, tz: tzinfo):
     when = _moment(when, "add_hours")
     if not isinstance(when, datetime):
-        when = datetime.combine(when, time(), tzinfo=tz)
+        when = datetime.combine(when, time())
     delta = timedelta(seconds=int(Decimal(_number(hours, "add_hours")) * 3600))
     if when.tzinfo is None:
         return when + delta

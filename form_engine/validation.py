@@ -20,7 +20,7 @@ from .identifiers import SYSTEM_COLUMNS
 from .messages import FieldInvalid, message
 
 
-def _wall_time(value: Any, tz: tzinfo) -> Any:
+def wall_time(value: Any, tz: tzinfo) -> Any:
     """Datetimes are stored as naive wall time of the app timezone."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(tz).replace(tzinfo=None)
@@ -37,7 +37,7 @@ def _validator(ft: FieldType, f: FieldDef, tz: tzinfo, from_form: bool):
             out = coerce(value, f)
             if out not in EMPTY:
                 ft.check(out, f)
-            return _wall_time(out, tz)
+            return wall_time(out, tz)
         except FieldInvalid as exc:
             raise PydanticCustomError(exc.code, exc.code, {"fw": exc}) from None
     return run

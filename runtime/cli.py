@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.engine import make_url
 
 from form_engine.errors import DefinitionError, FormworkError
 
@@ -11,7 +12,7 @@ from .auth.passwords import new_password
 from .auth.users import create_token, create_user, user_id_by_name
 from .clock import now
 from .database import make_engine, write
-from .install import init_database
+from .install import init_database, template_dir
 from .settings import load_settings
 from .web.assets import AssetsMissing, check_assets, node_modules
 
@@ -31,6 +32,10 @@ def _fail(exc: Exception) -> None:
 def init(template: str = typer.Option("crm", help="应用模板名称，如 crm"),
          demo: bool = typer.Option(False, "--demo", help="同时生成演示数据")) -> None:
     """初始化数据库：建系统表、安装应用模板、创建管理员（密码只显示这一次）。"""
+    try:
+        template_dir(template)
+    except FormworkError as exc:
+        _fail(exc)
     settings = load_settings()
     engine = make_engine(settings.database_url)
     last = {}
@@ -43,7 +48,8 @@ def init(template: str = typer.Option("crm", help="应用模板名称，如 crm"
         result = init_database(engine, settings, template=template, demo=demo, progress=progress)
     except FormworkError as exc:
         _fail(exc)
-    typer.secho(f"已安装应用“{template}”，数据库：{settings.database_url}", fg="green")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    typer.secho(f"已安装应用“{template}”，数据库：{shown}", fg="green")
     if result.demo_counts:
         typer.echo("演示数据：" + "，".join(f"{k} {v} 条" for k, v in result.demo_counts.items()))
     if result.admin_password:

@@ -1,6 +1,7 @@
 """Engine creation: SQLite in WAL mode with foreign keys on; write transactions that lock early."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +15,8 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if not Path(path).exists():  # the database holds customer data: owner-only, like the secret key
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, poolclass=QueuePool, pool_size=8, max_overflow=16,
                                connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_setup(engine)

@@ -55,7 +55,8 @@ def init_database(engine: Engine, settings: Settings, *, template: str, demo: bo
     with write(engine) as conn:
         if "fw_user" in inspect(conn).get_table_names() and conn.execute(
                 select(systables.definition.c.id).where(systables.definition.c.app == app.name)).first():
-            raise AlreadyInitialized(f"数据库中已经安装了应用“{app.name}”；如需重来，请删除数据目录 {settings.data_dir} 后再初始化")
+            where = (f"删除数据目录 {settings.data_dir}" if settings.is_sqlite else "换一个空数据库（FORMWORK_DATABASE_URL）")
+            raise AlreadyInitialized(f"数据库中已经安装了应用“{app.name}”；如需重来，请{where}后再初始化")
         admin = conn.execute(select(systables.user.c.id).where(systables.user.c.username == ADMIN)).scalar()
         if admin is None:
             password = new_password()

@@ -61,6 +61,7 @@ class TextareaType(_TextBase):
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+_SERVICE = re.compile(r"[48]00-?\d{3}-?\d{4}")  # 400/800 company service numbers
 
 
 @register
@@ -76,11 +77,11 @@ class PhoneType(_TextBase):
         return mobile if _MOBILE.fullmatch(mobile) else text
 
     def check_format(self, value):
-        if not (_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value)):
+        if not (_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value) or _SERVICE.fullmatch(value)):
             raise FieldInvalid("phone")
 
     def json_schema(self, field):
-        return {"type": "string", "pattern": r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"}
+        return {"type": "string", "pattern": r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$"}
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -59,6 +59,21 @@ def file_meta(conn: Connection, file_id: str) -> dict | None:
     return {"id": row.id, "name": row.name, "size": row.size, "type": row.content_type}
 
 
+def accepted(ext: str, content_type: str, accept: tuple[str, ...]) -> bool:
+    """Like the HTML accept attribute: ".pdf" by extension, "image/*" or "application/pdf" by type."""
+    kind = (content_type or "").lower()
+    for rule in (a.lower().strip() for a in accept):
+        if rule.startswith("."):
+            if ext == rule:
+                return True
+        elif rule.endswith("/*"):
+            if kind.startswith(rule[:-1]):
+                return True
+        elif kind == rule:
+            return True
+    return False
+
+
 def resolve_files(conn: Connection, ids: list[str], f: FieldDef, path: str, lang: str, problems: list[Problem]) -> list[dict]:
     """The stored metadata for the ids an attachment field was given, checked against its limits."""
     rows = {r.id: r for r in conn.execute(select(file_table).where(file_table.c.id.in_(ids)))}
@@ -69,7 +84,7 @@ def resolve_files(conn: Connection, ids: list[str], f: FieldDef, path: str, lang
             problems.append(Problem(path, message("file", lang, value=file_id), "file"))
             continue
         ext = PurePath(row.name).suffix.lower()
-        if f.accept and ext not in {a.lower() for a in f.accept}:
+        if f.accept and not accepted(ext, row.content_type, f.accept):
             problems.append(Problem(path, message("file_type", lang, ext=ext or row.name, accept="、".join(f.accept)), "file_type"))
             continue
         if f.max_size_mb and row.size > f.max_size_mb * 1024 * 1024:

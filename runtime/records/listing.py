@@ -43,6 +43,7 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     cols = [table.c[k] for k in ("id", "version", "created_at", "updated_at", "created_by", "owner_id",
                                  "department_id", "flow_status", "deleted_at")]
     cols += [table.c[f.col] for f in fields if field_type(f.type).stored]
+    cols += [col for _n, col, _d, _nl in keys if all(col is not c for c in cols)]  # the cursor needs every sort key
     query = select(*cols).where(*where)
     if q.cursor:
         query = query.where(_after(keys, _decode(q.cursor, len(keys))))

@@ -100,7 +100,7 @@ def restore_record(ctx: RecordContext, form: CompiledForm, record_id: int) -> di
     table = form.tables.main
     ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
                      .values(deleted_at=None, updated_at=ctx.now, version=current["version"] + 1))
-    return {**current, "deleted_at": None, "version": current["version"] + 1}
+    return {**current, "deleted_at": None, "updated_at": ctx.now, "version": current["version"] + 1}
 
 
 def _expression_context(ctx: RecordContext, record: dict) -> dict:
@@ -108,8 +108,12 @@ def _expression_context(ctx: RecordContext, record: dict) -> dict:
 
 
 def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem], touched: set[str]) -> None:
-    """Formulas, attachments, visibility-aware required checks, form rules and link checks."""
+    """Row defaults, formulas, attachments, required checks (visibility-aware), rules, links."""
     bad = {p.path.split(".")[0] for p in problems}
+    for f in form.subforms():
+        for row in record.get(f.name) or []:
+            for name, value in form.row_default_values(f.name, {**record, **row}).items():
+                row.setdefault(name, value)
     problems.extend(form.compute(record, ctx.lang))
     for f in form.form.fields:
         if f.type == "attachment" and f.name in touched and record.get(f.name) not in EMPTY:
@@ -120,17 +124,21 @@ def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: lis
 
 
 def _unique(ctx: RecordContext, form: CompiledForm, record: dict, record_id: int | None, problems: list[Problem]) -> None:
+    """Unique fields and unique indexes (field combinations) among live records."""
+    groups = [(f.name,) for f in form.form.fields if f.unique]
+    groups += [idx.fields for idx in form.form.indexes if idx.unique]
     table = form.tables.main
-    for f in form.form.fields:
-        if not f.unique or record.get(f.name) in EMPTY:
+    for names in groups:
+        fields = [form.fields[n] for n in names if n in form.fields]
+        if len(fields) != len(names) or any(record.get(n) in EMPTY for n in names):
             continue
-        col = table.c[f.col]
-        query = select(func.count()).where(col == form.types[f.name].to_db(record[f.name], f), table.c.deleted_at.is_(None))
+        query = select(func.count()).where(table.c.deleted_at.is_(None), *(
+            table.c[f.col] == form.types[f.name].to_db(record[f.name], f) for f in fields))
         if record_id is not None:
             query = query.where(table.c.id != record_id)
         if ctx.conn.execute(query).scalar():
-            shown = form.types[f.name].display(record[f.name], f, ctx.lang)
-            problems.append(Problem(f.name, message("unique", ctx.lang, value=shown), "unique"))
+            shown = " + ".join(form.types[f.name].display(record[f.name], f, ctx.lang) for f in fields)
+            problems.append(Problem(names[-1], message("unique", ctx.lang, value=shown), "unique"))
 
 
 def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: dict, *, replace: bool,

@@ -28,7 +28,7 @@ def _version(body: dict, if_match: str | None) -> int:
     try:
         return int(version)
     except (TypeError, ValueError):
-        raise VersionRequired("更新或删除时请带上读取时的版本号：请求体中的 \"version\"，或 If-Match 请求头") from None
+        raise VersionRequired("修改记录时请带上读取时的版本号：请求体中的 \"version\"，或 If-Match 请求头") from None
 
 
 def page_json(page) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..apps import AppRegistry
@@ -27,13 +29,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = AppRegistry(tz=settings.timezone)
     registry.load(engine)
     state = ServerState(settings=settings, engine=engine, registry=registry)
-    app = FastAPI(title="Formwork", docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="Formwork", docs_url=None, redoc_url=None)
     app.state.formwork = state
     app.openapi = lambda: build_openapi(app, state)
     install_error_handlers(app, render_error)
     app.include_router(api_records.router)
     app.include_router(api_misc.router)
     app.include_router(vendor_router(vendor))
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:  # Swagger UI from our own npm install, not a CDN
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Formwork API",
+                                   swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui.css", swagger_favicon_url="/static/favicon.svg")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages_router)
     return app

@@ -11,6 +11,8 @@ VENDOR = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "echarts.min.js": "echarts/dist/echarts.min.js",
     "Sortable.min.js": "sortablejs/Sortable.min.js",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 
 
@@ -45,5 +47,6 @@ def vendor_router(paths: dict[str, Path]) -> APIRouter:
         path = paths.get(name)
         if path is None:
             raise HTTPException(404, "文件不存在")
-        return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "public, max-age=86400"})
     return router

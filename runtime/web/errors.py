@@ -6,11 +6,23 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from form_engine.errors import Conflict, DefinitionError, FormworkError, RecordInvalid
 
 log = logging.getLogger("formwork")
+
+
+REQUEST_MESSAGES = {
+    "json_invalid": "请求体不是有效的 JSON", "dict_type": "请求体应为 JSON 对象", "missing": "缺少必填参数",
+    "int_parsing": "应为整数", "bool_parsing": "应为 true 或 false",
+}
+
+
+class DuplicateValue(FormworkError):
+    status = 409
+    title = "数据重复"
 PROBLEM = "application/problem+json"
 
 
@@ -49,11 +61,16 @@ def install_error_handlers(app: FastAPI, render_error) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(request: Request, exc: RequestValidationError):
-        errors = [{"path": ".".join(str(x) for x in e["loc"][1:]) or str(e["loc"][0]), "code": e["type"],
-                   "message": e["msg"]} for e in exc.errors()]
+        errors = [{"path": ".".join(str(x) for x in e["loc"][1:]) if e["loc"][0] != "body" or e["type"] != "json_invalid" else "",
+                   "code": e["type"], "message": REQUEST_MESSAGES.get(e["type"], e["msg"])} for e in exc.errors()]
         body = {"type": "https://formwork.dev/problems/BadRequest", "title": "请求格式有误", "status": 400,
                 "detail": "请求格式有误：" + "；".join(f"{x['path']}: {x['message']}" for x in errors), "errors": errors}
         return JSONResponse(body, status_code=400, media_type=PROBLEM)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError):
+        # Two saves raced past the unique checks; the database refused the second one.
+        return await formwork_error(request, DuplicateValue("保存失败：与同时提交的另一条记录重复，请刷新后重试"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

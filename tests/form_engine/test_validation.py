@@ -99,7 +99,7 @@ def test_every_bad_field_is_reported_at_once_in_chinese(sale):
         "customer": ("relation", "关联的记录不存在（ID abc）"),
         "kind": ("option", "“vip”不在可选项中"),
         "email": ("email", "邮箱格式不正确，应形如 name@example.com"),
-        "phone": ("phone", "请输入有效的手机号（11 位，以 1 开头）或带区号的座机号（如 010-12345678）"),
+        "phone": ("phone", "请输入有效的手机号（11 位，以 1 开头）、带区号的座机号（如 010-12345678）或 400 电话"),
         "quantity": ("integer", "请输入整数"),
         "amount": ("decimal", "请输入数字"),
         "signed_on": ("date", "请输入有效日期，如 2026-11-22"),

@@ -111,3 +111,17 @@ def test_total_is_capped_and_marked(client, app, opportunities, monkeypatch):
     monkeypatch.setattr(listing, "COUNT_CAP", 10)
     body = client.get(url("opportunity")).json()
     assert body["total"] == {"estimate": 10, "exact": False}
+
+
+def test_projection_without_the_sort_field_still_pages(client, opportunities):
+    first = client.get(url("opportunity"), params={"fields": "stage", "sort": "name", "limit": 5}).json()
+    second = client.get(url("opportunity"), params={"fields": "stage", "sort": "name", "limit": 5, "cursor": first["next"]}).json()
+    assert len(second["items"]) == 5 and not {r["id"] for r in first["items"]} & {r["id"] for r in second["items"]}
+
+
+def test_datetime_filter_with_an_offset_means_that_moment(client, opportunities):
+    stamp = opportunities[0]["created_at"]  # wall time in Asia/Shanghai
+    from datetime import datetime, timedelta, timezone
+    as_utc = (datetime.fromisoformat(stamp) - timedelta(hours=8)).replace(tzinfo=timezone.utc).isoformat()
+    body = client.get(url("opportunity"), params={"created_at__gte": as_utc, "limit": 100}).json()
+    assert opportunities[0]["id"] in {r["id"] for r in body["items"]}

@@ -154,3 +154,18 @@ def test_attachment_of_a_forbidden_type_is_refused(client):
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["code"] == "file_type"
     assert total(client, "contract") == 0
+
+
+def test_contract_rows_get_field_defaults_through_the_api(client):
+    c, p = customer(client), product(client)
+    schema = client.get("/api/v1/apps/crm/forms/contract/schema").json()
+    resp = client.post(url("contract"), json={"title": "默认数量", "customer": c["id"], "status": "draft",
+                                              "items": [{"product": p["id"], "unit_price": "10"}]})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["items"][0]["quantity"] == 1
+    assert schema["properties"]["items"]["type"] == "array"
+
+
+def test_service_numbers_are_valid_phones(client):
+    created = customer(client, phone="400-800-1234")
+    assert created["phone"] == "400-800-1234"
