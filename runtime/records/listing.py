@@ -151,7 +151,11 @@ def _decode(cursor: str, size: int) -> list:
 
 
 def _total(ctx: RecordContext, form: CompiledForm, where, signature: tuple) -> tuple[int, bool]:
-    """Exact count up to the cap, else the cap marked inexact; cached until the table changes."""
+    """Exact count up to the cap, else an estimate marked inexact; cached until the table changes.
+
+    Counting stops at the cap so a list request never costs time that grows with the table.
+    Above it, PostgreSQL's planner estimate is used; SQLite has none, so the cap is the answer.
+    """
     table = form.tables.main
     cap = COUNT_CAP
     query = select(func.count()).select_from(select(literal(1)).select_from(table).where(*where).limit(cap + 1).subquery())
@@ -164,9 +168,17 @@ def _total(ctx: RecordContext, form: CompiledForm, where, signature: tuple) -> t
         if key in cache:
             return cache[key]
     count = ctx.conn.execute(query).scalar_one()
-    out = (min(count, cap), count <= cap)
+    out = (count, True) if count <= cap else (max(_planner_estimate(ctx, table, where), cap), False)
     if cache is not None:
         if len(cache) > 2000:
             cache.clear()
         cache[key] = out
     return out
+
+
+def _planner_estimate(ctx: RecordContext, table, where) -> int:
+    if ctx.conn.dialect.name != "postgresql":
+        return 0
+    compiled = select(table.c.id).where(*where).compile(ctx.conn)
+    plan = ctx.conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
