@@ -109,7 +109,7 @@ def _expression_context(ctx: RecordContext, record: dict) -> dict:
 
 def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem], touched: set[str]) -> None:
     """Row defaults, formulas, attachments, required checks (visibility-aware), rules, links."""
-    bad = {p.path.split(".")[0] for p in problems}
+    bad = {p.path for p in problems}  # a field that failed coercion needs no "required" on top
     for f in form.subforms():
         for row in record.get(f.name) or []:
             for name, value in form.row_default_values(f.name, {**record, **row}).items():
@@ -119,7 +119,7 @@ def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: lis
         if f.type == "attachment" and f.name in touched and record.get(f.name) not in EMPTY:
             ids = [x["id"] if isinstance(x, dict) else x for x in record[f.name]]
             record[f.name] = resolve_files(ctx.conn, ids, f, f.name, ctx.lang, problems) or None
-    problems.extend(p for p in form.check_record(record, ctx.lang) if p.path.split(".")[0] not in bad)
+    problems.extend(p for p in form.check_record(record, ctx.lang) if p.path not in bad)
     check_links(ctx, form, record, problems)
 
 

@@ -61,6 +61,8 @@ def install_error_handlers(app: FastAPI, render_error) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(request: Request, exc: RequestValidationError):
+        if wants_html(request):
+            return render_error(request, 400, "请求有误", "链接或提交的内容格式不正确，请返回上一页重试。")
         errors = [{"path": ".".join(str(x) for x in e["loc"][1:]) if e["loc"][0] != "body" or e["type"] != "json_invalid" else "",
                    "code": e["type"], "message": REQUEST_MESSAGES.get(e["type"], e["msg"])} for e in exc.errors()]
         body = {"type": "https://formwork.dev/problems/BadRequest", "title": "请求格式有误", "status": 400,
