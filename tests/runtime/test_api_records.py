@@ -37,7 +37,7 @@ def test_every_form_accepts_a_record(client):
     assert [r["line_total"] for r in contract["items"]] == ["2400.00", "299.70"]
     assert contract["total_amount"] == "2699.70"
     assert contract["contract_no"].startswith("HT-")
-    pay = make(client, "payment", contract=contract["id"], planned_date="2026-12-01", planned_amount="1000")
+    pay = make(client, "payment", customer=c["id"], contract=contract["id"], planned_date="2026-12-01", planned_amount="1000")
     assert pay["status"] == "待回款"
     ticket = make(client, "service_ticket", title="无法登录", customer=c["id"], ticket_type="fault", priority="urgent",
                   status="new", description="客户反馈账号无法登录")
