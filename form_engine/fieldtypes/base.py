@@ -1,8 +1,10 @@
 """What every field type declares: SQL type, coercion, checks, JSON and display format, widget."""
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
+from sqlalchemy import Text
 from sqlalchemy.types import TypeEngine
 
 from ..definitions import FieldDef
@@ -84,3 +86,24 @@ def check_length(value: str, field: FieldDef, default_max: int | None) -> None:
     limit = field.max_length or default_max
     if limit is not None and len(value) > limit:
         raise FieldInvalid("max_length", max_length=limit)
+
+
+class JsonListType(FieldType):
+    """A field whose value is a list, stored as JSON text (multiselect, attachment)."""
+
+    sortable = False
+
+    def sql_type(self, field: FieldDef) -> TypeEngine:
+        return Text()
+
+    def coerce_form(self, raw: list[str], field: FieldDef) -> Any:
+        return self.coerce([r for r in raw if r.strip()], field)
+
+    def to_db(self, value: Any, field: FieldDef) -> Any:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def form_value(self, value: Any, field: FieldDef) -> Any:
+        return value or []

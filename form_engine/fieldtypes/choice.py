@@ -1,13 +1,12 @@
 """Choice field types: boolean, select and multiselect."""
 from __future__ import annotations
 
-import json
 import re
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String
 
 from ..messages import FieldInvalid
-from .base import FieldType
+from .base import FieldType, JsonListType
 from .registry import register
 
 _TRUE = {"true", "1", "yes", "y", "on", "是", "对", "√", "✓"}
@@ -93,14 +92,10 @@ _SEPARATORS = re.compile(r"[,，、]")
 
 
 @register
-class MultiSelectType(FieldType):
+class MultiSelectType(JsonListType):
     name = "multiselect"
     widget = "multiselect"
-    sortable = False
     filter_ops = frozenset({"contains", "is_empty"})
-
-    def sql_type(self, field):
-        return Text()
 
     def coerce(self, value, field):
         if value is None or value == "" or value == []:
@@ -120,20 +115,8 @@ class MultiSelectType(FieldType):
                 chosen.append(option)
         return chosen
 
-    def coerce_form(self, raw, field):
-        return self.coerce([r for r in raw if r.strip()], field)
-
-    def to_db(self, value, field):
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-
-    def from_db(self, value, field):
-        return json.loads(value) if isinstance(value, str) else value
-
     def display(self, value, field, lang="zh-CN"):
         return "、".join(option_label(v, field, lang) for v in value or [])
-
-    def form_value(self, value, field):
-        return value or []
 
     def json_schema(self, field):
         return {"type": "array", "items": {"type": "string", "enum": [o.value for o in field.options]}}

@@ -81,7 +81,7 @@ class PhoneType(_TextBase):
             raise FieldInvalid("phone")
 
     def json_schema(self, field):
-        return {"type": "string", "pattern": r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$"}
+        return {"type": "string", "pattern": f"^({_MOBILE.pattern}|{_LANDLINE.pattern}|{_SERVICE.pattern})$"}
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
