@@ -70,7 +70,10 @@ def to_table(app: str, form: FormDef, metadata: MetaData) -> FormTables:
     # Named after their first column, a reserved word, so no field's index can take the same name.
     Index(ix("ix", name, "updated_at"), main.c.updated_at, main.c.id)
     Index(ix("ix", name, "owner_id"), main.c.owner_id)
-    Index(ix("ix", name, "deleted_at"), main.c.deleted_at)
+    # The recycle bin gets a partial index of its own: a plain index on deleted_at would match
+    # nearly every row, and SQLite would pick it for live lists and sort the whole table.
+    binned = main.c.deleted_at.isnot(None)
+    Index(ix("ix", name, "bin"), main.c.updated_at, main.c.id, sqlite_where=binned, postgresql_where=binned)
     for f in stored:
         col = main.c[f.col]
         if f.type in LINK_TYPES:

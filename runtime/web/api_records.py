@@ -1,4 +1,8 @@
-"""REST API for records: /api/v1/apps/{app}/forms/{form}/records."""
+"""REST API for records: /api/v1/apps/{app}/forms/{form}/records.
+
+Each route authenticates and works in one transaction on one connection (`api_context`) and
+answers a ready JSONResponse: the hot path makes one threadpool hop and no re-validation.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +15,7 @@ from form_engine.record_schema import record_schema
 
 from ..records import (ListQuery, create_record, delete_record, get_record, list_records, record_out,
                        restore_record, update_record)
-from .deps import CurrentActor, State, record_context
+from .deps import api_context
 
 router = APIRouter(prefix="/api/v1/apps/{app}/forms/{form}", tags=["records"])
 
@@ -36,60 +40,56 @@ def page_json(page) -> dict:
             "total": page.total if page.total_exact else {"estimate": page.total, "exact": False}}
 
 
-@router.get("/records", summary="列出记录")
-def list_route(app: str, form: str, request: Request, state: State, actor: CurrentActor) -> dict:
-    compiled = state.registry.form(app, form)
-    query = ListQuery.from_params(list(request.query_params.multi_items()), compiled)
-    with record_context(request, state, actor, app, writing=False) as ctx:
-        return page_json(list_records(ctx, compiled, query))
+def _record(out: dict, status: int = 200, **headers) -> JSONResponse:
+    return JSONResponse(out, status_code=status, headers={"ETag": f'"{out["version"]}"', **headers})
 
 
-@router.post("/records", status_code=201, summary="新建记录")
-def create_route(app: str, form: str, request: Request, state: State, actor: CurrentActor,
-                 body: dict[str, Any] = Body(...)) -> JSONResponse:
-    compiled = state.registry.form(app, form)
-    with record_context(request, state, actor, app, writing=True) as ctx:
-        record = create_record(ctx, compiled, body)
-        out = record_out(ctx, compiled, record)
-    return JSONResponse(out, status_code=201, headers={"Location": f"{request.url.path}/{out['id']}", "ETag": f'"{out["version"]}"'})
+@router.get("/records", summary="列出记录", response_model=None)
+def list_route(app: str, form: str, request: Request) -> JSONResponse:
+    with api_context(request, app, form, writing=False) as (ctx, compiled):
+        query = ListQuery.from_params(list(request.query_params.multi_items()), compiled)
+        return JSONResponse(page_json(list_records(ctx, compiled, query)))
 
 
-@router.get("/records/{record_id}", summary="读取一条记录")
-def get_route(app: str, form: str, record_id: int, request: Request, state: State, actor: CurrentActor) -> dict:
-    compiled = state.registry.form(app, form)
-    with record_context(request, state, actor, app, writing=False) as ctx:
-        return get_record(ctx, compiled, record_id)
+@router.post("/records", status_code=201, summary="新建记录", response_model=None)
+def create_route(app: str, form: str, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
+    with api_context(request, app, form, writing=True) as (ctx, compiled):
+        out = record_out(ctx, compiled, create_record(ctx, compiled, body))
+    return _record(out, 201, Location=f"{request.url.path}/{out['id']}")
 
 
-@router.patch("/records/{record_id}", summary="修改记录（带上读取时的 version）")
-@router.put("/records/{record_id}", include_in_schema=False)
-def update_route(app: str, form: str, record_id: int, request: Request, state: State, actor: CurrentActor,
-                 body: dict[str, Any] = Body(...), if_match: str | None = Header(None)) -> dict:
-    compiled = state.registry.form(app, form)
-    version = _version(body, if_match)
-    with record_context(request, state, actor, app, writing=True) as ctx:
-        record = update_record(ctx, compiled, record_id, body, expected_version=version)
-        return record_out(ctx, compiled, record)
+@router.get("/records/{record_id}", summary="读取一条记录", response_model=None)
+def get_route(app: str, form: str, record_id: int, request: Request) -> JSONResponse:
+    with api_context(request, app, form, writing=False) as (ctx, compiled):
+        return _record(get_record(ctx, compiled, record_id))
 
 
-@router.delete("/records/{record_id}", summary="删除记录（移入回收站）")
-def delete_route(app: str, form: str, record_id: int, request: Request, state: State, actor: CurrentActor,
-                 version: int | None = None) -> dict:
-    compiled = state.registry.form(app, form)
-    with record_context(request, state, actor, app, writing=True) as ctx:
+@router.patch("/records/{record_id}", summary="修改记录（带上读取时的 version）", response_model=None)
+@router.put("/records/{record_id}", include_in_schema=False, response_model=None)
+def update_route(app: str, form: str, record_id: int, request: Request, body: dict[str, Any] = Body(...),
+                 if_match: str | None = Header(None)) -> JSONResponse:
+    with api_context(request, app, form, writing=True) as (ctx, compiled):
+        version = _version(body, if_match)
+        out = record_out(ctx, compiled, update_record(ctx, compiled, record_id, body, expected_version=version))
+    return _record(out)
+
+
+@router.delete("/records/{record_id}", summary="删除记录（移入回收站）", response_model=None)
+def delete_route(app: str, form: str, record_id: int, request: Request, version: int | None = None) -> JSONResponse:
+    with api_context(request, app, form, writing=True) as (ctx, compiled):
         record = delete_record(ctx, compiled, record_id, expected_version=version)
-    return {"id": record["id"], "version": record["version"], "deleted_at": record["deleted_at"].isoformat(timespec="seconds")}
+    return JSONResponse({"id": record["id"], "version": record["version"],
+                         "deleted_at": record["deleted_at"].isoformat(timespec="seconds")})
 
 
-@router.post("/records/{record_id}/restore", summary="从回收站恢复")
-def restore_route(app: str, form: str, record_id: int, request: Request, state: State, actor: CurrentActor) -> dict:
-    compiled = state.registry.form(app, form)
-    with record_context(request, state, actor, app, writing=True) as ctx:
-        record = restore_record(ctx, compiled, record_id)
-        return record_out(ctx, compiled, record)
+@router.post("/records/{record_id}/restore", summary="从回收站恢复", response_model=None)
+def restore_route(app: str, form: str, record_id: int, request: Request) -> JSONResponse:
+    with api_context(request, app, form, writing=True) as (ctx, compiled):
+        out = record_out(ctx, compiled, restore_record(ctx, compiled, record_id))
+    return _record(out)
 
 
-@router.get("/schema", summary="表单的 JSON Schema")
-def schema_route(app: str, form: str, request: Request, state: State, actor: CurrentActor, input: bool = False) -> dict:
-    compiled = state.registry.form(app, form)
-    return record_schema(compiled, for_input=input)
+@router.get("/schema", summary="表单的 JSON Schema", response_model=None)
+def schema_route(app: str, form: str, request: Request, input: bool = False) -> JSONResponse:
+    with api_context(request, app, form, writing=False) as (ctx, compiled):
+        return JSONResponse(record_schema(compiled, for_input=input, lang=ctx.lang))

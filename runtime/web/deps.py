@@ -6,7 +6,9 @@ from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Connection
 
+from form_engine.compiler import CompiledForm
 from form_engine.errors import FormworkError, Unauthorized
 
 from ..auth.users import session_actor, token_actor
@@ -26,8 +28,12 @@ class CsrfFailed(FormworkError):
     title = "请求已失效"
 
 
-def get_state(request: Request) -> ServerState:
+def state_of(request: Request) -> ServerState:
     return request.app.state.formwork
+
+
+async def get_state(request: Request) -> ServerState:  # async: no I/O, so no threadpool hop
+    return state_of(request)
 
 
 State = Annotated[ServerState, Depends(get_state)]
@@ -48,17 +54,21 @@ def session_key(request: Request, state: ServerState) -> str | None:
 
 
 def resolve_actor(request: Request, state: ServerState) -> Actor | None:
+    """Who sent the request, looked up in a short transaction of its own."""
+    with read(state.engine) as conn:
+        return authenticate(conn, request, state)
+
+
+def authenticate(conn: Connection, request: Request, state: ServerState) -> Actor | None:
     """Who sent the request: a bearer token, or a session cookie (whose writes need the CSRF token)."""
     header = request.headers.get("authorization", "")
     stamp = now(state.settings.timezone)
     if header.lower().startswith("bearer "):
-        with read(state.engine) as conn:
-            return token_actor(conn, header[7:].strip(), stamp)
+        return token_actor(conn, header[7:].strip(), stamp)
     key = session_key(request, state)
     if key is None:
         return None
-    with read(state.engine) as conn:
-        found = session_actor(conn, key, stamp)
+    found = session_actor(conn, key, stamp)
     if found is None:
         return None
     actor, csrf = found
@@ -70,11 +80,14 @@ def resolve_actor(request: Request, state: ServerState) -> Actor | None:
     return actor
 
 
-def api_actor(request: Request, state: State) -> Actor:
-    actor = resolve_actor(request, state)
+def _required(actor: Actor | None) -> Actor:
     if actor is None:
         raise Unauthorized("请先登录，或在请求头中携带 Authorization: Bearer <API 令牌>")
     return actor
+
+
+def api_actor(request: Request, state: State) -> Actor:
+    return _required(resolve_actor(request, state))
 
 
 CurrentActor = Annotated[Actor, Depends(api_actor)]
@@ -89,8 +102,21 @@ def request_lang(request: Request, state: ServerState) -> str:
 def record_context(request: Request, state: ServerState, actor: Actor, app: str, *, writing: bool) -> Iterator[RecordContext]:
     """A record context in one transaction: a write transaction commits when the block ends."""
     compiled = state.registry.app(app)
-    opener = write if writing else read
-    with opener(state.engine) as conn:
-        yield RecordContext(conn=conn, app=compiled, actor=actor, now=now_precise(state.settings.timezone),
-                            data_dir=state.settings.data_dir, lang=request_lang(request, state),
-                            count_cache=state.count_cache)
+    with (write if writing else read)(state.engine) as conn:
+        yield _context(conn, request, state, compiled, actor)
+
+
+def _context(conn: Connection, request: Request, state: ServerState, compiled, actor: Actor) -> RecordContext:
+    return RecordContext(conn=conn, app=compiled, actor=actor, now=now_precise(state.settings.timezone),
+                         data_dir=state.settings.data_dir, lang=request_lang(request, state),
+                         count_cache=state.count_cache)
+
+
+@contextmanager
+def api_context(request: Request, app: str, form: str, *, writing: bool) -> Iterator[tuple[RecordContext, CompiledForm]]:
+    """Authenticate and work in one transaction on one connection: the API's per-request path."""
+    state = state_of(request)
+    with (write if writing else read)(state.engine) as conn:
+        actor = _required(authenticate(conn, request, state))  # before any lookup: no 404s for strangers
+        compiled = state.registry.form(app, form)
+        yield _context(conn, request, state, state.registry.app(app), actor), compiled

@@ -140,7 +140,7 @@ def test_indexes(sale):
     assert indexes == {
         "ix_shop_sale_updated_at": (["updated_at", "id"], False),  # the default list order, keyset-paginated
         "ix_shop_sale_owner_id": (["owner_id"], False),
-        "ix_shop_sale_deleted_at": (["deleted_at"], False),
+        "ix_shop_sale_bin": (["updated_at", "id"], False),
         "ix_shop_sale_customer": (["customer"], False),
         "ix_shop_sale_owner": (["owner"], False),
         "ix_shop_sale_dept": (["dept"], False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..deps import get_state
+from ..deps import state_of
 
 FLASH_COOKIE = "fw_flash"
 
@@ -15,7 +15,7 @@ def _signer(state) -> URLSafeSerializer:
 
 def set_flash(response: Response, request: Request, text: str, kind: str = "success") -> Response:
     """Attach a message (already in the user's language) to a redirect response."""
-    response.set_cookie(FLASH_COOKIE, _signer(get_state(request)).dumps([kind, text]), max_age=120, path="/",
+    response.set_cookie(FLASH_COOKIE, _signer(state_of(request)).dumps([kind, text]), max_age=120, path="/",
                         httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
 

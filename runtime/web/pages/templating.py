@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from ..deps import get_state, request_lang
+from ..deps import state_of, request_lang
 from .flash import FLASH_COOKIE, take_flash
 from .i18n import translate
 
@@ -48,13 +48,13 @@ def htmx_target(request: Request) -> str | None:
 
 
 def lang_of(request: Request) -> str:
-    return request_lang(request, get_state(request))
+    return request_lang(request, state_of(request))
 
 
 def render(request: Request, name: str, context: dict, *, status: int = 200, block: str | None = None,
            headers: dict | None = None) -> Response:
     """A full page, or only `block` of it (what an htmx request swaps in)."""
-    state = get_state(request)
+    state = state_of(request)
     lang = request_lang(request, state)
     actor = getattr(request.state, "actor", None)
     flashes = [] if block else take_flash(request, state)
