@@ -15,6 +15,7 @@ class Settings:
     secret_key: str
     timezone: ZoneInfo
     default_lang: str = "zh-CN"
+    threads: int = 4  # request threads; few threads on few cores beat many fighting for the GIL
     max_upload_mb: float = 50
 
     @property
@@ -32,6 +33,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("FORMWORK_SECRET_KEY") or _stored_secret(data_dir),
         timezone=ZoneInfo(env.get("FORMWORK_TIMEZONE") or "Asia/Shanghai"),
         default_lang=env.get("FORMWORK_LANG") or "zh-CN",
+        threads=int(env.get("FORMWORK_THREADS") or 4),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -158,15 +159,14 @@ def _total(ctx: RecordContext, form: CompiledForm, where, signature: tuple) -> t
     """
     table = form.tables.main
     cap = COUNT_CAP
-    query = select(func.count()).select_from(select(literal(1)).select_from(table).where(*where).limit(cap + 1).subquery())
     cache = ctx.count_cache
     key = None
     if cache is not None:
-        stamp = ctx.conn.execute(select(select(func.max(table.c.updated_at)).scalar_subquery(),
-                                        select(func.max(table.c.id)).scalar_subquery())).one()
+        stamp = ctx.conn.execute(_stamp_query(table)).one()
         key = (ctx.app.name, table.name, signature, tuple(stamp))
         if key in cache:
             return cache[key]
+    query = select(func.count()).select_from(select(literal(1)).select_from(table).where(*where).limit(cap + 1).subquery())
     count = ctx.conn.execute(query).scalar_one()
     out = (count, True) if count <= cap else (max(_planner_estimate(ctx, table, where), cap), False)
     if cache is not None:
@@ -174,6 +174,12 @@ def _total(ctx: RecordContext, form: CompiledForm, where, signature: tuple) -> t
             cache.clear()
         cache[key] = out
     return out
+
+
+@lru_cache(maxsize=1024)
+def _stamp_query(table):
+    """The table's last change (two index lookups): a cached count stays valid while it holds."""
+    return select(select(func.max(table.c.updated_at)).scalar_subquery(), select(func.max(table.c.id)).scalar_subquery())
 
 
 def _planner_estimate(ctx: RecordContext, table, where) -> int:

@@ -1,7 +1,9 @@
 """Links between records: existence checks on save, display values on read (one query per link)."""
 from __future__ import annotations
 
-from sqlalchemy import Table, select
+from functools import lru_cache
+
+from sqlalchemy import Table, bindparam, select
 
 from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
@@ -51,10 +53,7 @@ def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: 
     for key, ids in by_target.items():
         f = next(f for f, _p, _v in wanted if (f.type, f.target) == key)
         table, _ = link_target(ctx, f)
-        query = select(table.c.id).where(table.c.id.in_(ids))
-        if (live := _live(table)) is not None and f.type != "department":
-            query = query.where(live)
-        found[key] = set(ctx.conn.execute(query).scalars())
+        found[key] = set(ctx.conn.execute(_existing_query(table, f.type != "department"), {"ids": list(ids)}).scalars())
     for f, path, value in wanted:
         if value not in found[(f.type, f.target)]:
             code = field_type(f.type).missing_code
@@ -62,19 +61,46 @@ def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: 
 
 
 def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -> dict[str, dict[int, str]]:
-    """For each link field, id → display text of the records the rows point at."""
+    """For each link field, id → display text of the records the rows point at.
+
+    Fields that show the same column of the same table (owner and creator: fw_user.full_name)
+    share one query, so a page costs one query per distinct target, never one per row.
+    """
+    wanted: dict[tuple, tuple[Table, object, FieldDef, set[int]]] = {}
+    for f in fields:
+        table, col = link_target(ctx, f)
+        key = (table.name, col.key)
+        ids = {r[f.name] for r in rows if r.get(f.name) is not None}
+        if key in wanted:
+            wanted[key][3].update(ids)
+        else:
+            wanted[key] = (table, col, f, ids)
+    shown: dict[tuple, dict[int, str]] = {}
+    for key, (table, col, f, ids) in wanted.items():
+        if not ids:
+            shown[key] = {}
+            continue
+        rows_out = ctx.conn.execute(_display_query(table, col), {"ids": list(ids)})
+        shown[key] = {rid: _display(ctx, f, value) for rid, value in rows_out}
     out = {}
     for f in fields:
-        ids = {r[f.name] for r in rows if r.get(f.name) is not None}
-        if not ids:
-            out[f.name] = {}
-            continue
         table, col = link_target(ctx, f)
-        shown = {}
-        for rid, value in ctx.conn.execute(select(table.c.id, col).where(table.c.id.in_(ids))):
-            shown[rid] = _display(ctx, f, value)
-        out[f.name] = shown
+        out[f.name] = shown[(table.name, col.key)]
     return out
+
+
+@lru_cache(maxsize=1024)
+def _existing_query(table: Table, live_only: bool):
+    query = select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
+    if live_only and (live := _live(table)) is not None:
+        query = query.where(live)
+    return query
+
+
+@lru_cache(maxsize=1024)
+def _display_query(table: Table, col):
+    """Built once per target: SQLAlchemy's statement building costs more than the query itself."""
+    return select(table.c.id, col).where(table.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _display(ctx: RecordContext, f: FieldDef, value) -> str:

@@ -5,6 +5,7 @@ validation, formulas, link checks and optimistic locking can't be skipped.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -41,8 +42,7 @@ def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_fo
             record[f.name] = format_number(f.number_pattern, today, next_value(ctx.conn, key))
     table = form.tables.main
     system = {k: record[k] for k in ("created_at", "updated_at", "created_by", "owner_id", "department_id", "version")}
-    new_id = ctx.conn.execute(table.insert().values(**system, **to_db_values(form.stored_fields(), record))
-                              .returning(table.c.id)).scalar_one()
+    new_id = ctx.conn.execute(_insert(table), {**system, **to_db_values(form.stored_fields(), record)}).scalar_one()
     record["id"] = new_id
     record["flow_status"] = None
     for f in form.form.fields:
@@ -159,10 +159,15 @@ def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: 
                 values["id"] = row["id"]
             rows.append(values)
         for values in rows:
-            row_id = ctx.conn.execute(child.insert().values(**values).returning(child.c.id)).scalar_one()
-            values["id"] = row_id
+            values["id"] = ctx.conn.execute(_insert(child), values).scalar_one()
         for row, values in zip(record.get(f.name) or [], rows):
             row["id"] = values["id"]
+
+
+@lru_cache(maxsize=1024)
+def _insert(table):
+    """Built once per table; the values come as parameters."""
+    return table.insert().returning(table.c.id)
 
 
 def _conflict(ctx: RecordContext, form: CompiledForm, current: dict) -> Conflict:

@@ -1,7 +1,10 @@
 """The FastAPI app factory: one ServerState, the API, the pages and static files."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+import anyio
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -29,7 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = AppRegistry(tz=settings.timezone)
     registry.load(engine)
     state = ServerState(settings=settings, engine=engine, registry=registry)
-    app = FastAPI(title="Formwork", docs_url=None, redoc_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Sync routes run in anyio's thread pool (40 threads by default); on a small machine
+        # that many threads only contend for the GIL, so the pool is sized by a setting.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
+    app = FastAPI(title="Formwork", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.formwork = state
     app.openapi = lambda: build_openapi(app, state)
     install_error_handlers(app, render_error)
