@@ -37,7 +37,11 @@ browser:
 test: setup browser
 	$(BIN)/pytest -n 2 -q
 
+# The benchmark drives load with wrk (Debian's package) when it can; it falls back to Python.
 bench: setup
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; \
+		else sudo apt-get install -y -qq wrk >/dev/null; fi; } || true
 	$(BIN)/python bench/records.py
 
 clean:

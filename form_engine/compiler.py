@@ -54,6 +54,7 @@ class CompiledForm:
     defaults: dict[str, Expression] = field(default_factory=dict)
     row_defaults: dict[str, dict[str, Expression]] = field(default_factory=dict)
     rules: list[tuple[ValidationRuleDef, Expression]] = field(default_factory=list)
+    plans: dict = field(default_factory=dict, compare=False, repr=False)  # runtime's per-projection caches
 
     @property
     def name(self) -> str:

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from form_engine.errors import FormworkError, Unauthorized
 
@@ -63,10 +63,18 @@ def end_session(conn: Connection, key: str) -> None:
     conn.execute(systables.session.delete().where(systables.session.c.id == _digest(key)))
 
 
+# Who a request comes from is asked on every request: the statements are built once.
+_u, _s, _t = systables.user, systables.session, systables.token
+_ACTOR_COLS = (_u.c.id, _u.c.username, _u.c.full_name, _u.c.department_id, _u.c.is_admin)
+SESSION_LOOKUP = (select(*_ACTOR_COLS, _s.c.csrf).join(_s, _s.c.user_id == _u.c.id)
+                  .where(_s.c.id == bindparam("key"), _s.c.expires_at > bindparam("now"), _u.c.is_active.is_(True)))
+TOKEN_LOOKUP = (select(*_ACTOR_COLS).join(_t, _t.c.user_id == _u.c.id)
+                .where(_t.c.token_hash == bindparam("key"), _t.c.revoked_at.is_(None), _u.c.is_active.is_(True),
+                       _t.c.expires_at.is_(None) | (_t.c.expires_at > bindparam("now"))))
+
+
 def session_actor(conn: Connection, key: str, now: datetime) -> tuple[Actor, str] | None:
-    s, u = systables.session, systables.user
-    row = conn.execute(select(u, s.c.csrf).join(s, s.c.user_id == u.c.id)
-                       .where(s.c.id == _digest(key), s.c.expires_at > now, u.c.is_active.is_(True))).first()
+    row = conn.execute(SESSION_LOOKUP, {"key": _digest(key), "now": now}).first()
     return (actor_of(row), row.csrf) if row else None
 
 
@@ -79,10 +87,7 @@ def create_token(conn: Connection, *, user_id: int, name: str, now: datetime, ex
 
 
 def token_actor(conn: Connection, secret: str, now: datetime) -> Actor | None:
-    t, u = systables.token, systables.user
-    row = conn.execute(select(u).join(t, t.c.user_id == u.c.id).where(
-        t.c.token_hash == _digest(secret), t.c.revoked_at.is_(None), u.c.is_active.is_(True),
-        (t.c.expires_at.is_(None)) | (t.c.expires_at > now))).first()
+    row = conn.execute(TOKEN_LOOKUP, {"key": _digest(secret), "now": now}).first()
     return actor_of(row) if row else None
 
 

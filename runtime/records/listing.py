@@ -18,7 +18,7 @@ from .context import RecordContext
 from .query import NOT_NULL, ListQuery, condition, resolve, search_condition
 from .read import link_fields
 from .references import display_maps
-from .serialize import record_json, row_values
+from .serialize import page_plan
 
 
 COUNT_CAP = 10_000  # totals above this are reported as an estimate
@@ -41,9 +41,8 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
         where.append(search_condition(form, q.search))
     keys = _sort_keys(form, q)
     fields = _projection(form, q)
-    cols = [table.c[k] for k in ("id", "version", "created_at", "updated_at", "created_by", "owner_id",
-                                 "department_id", "flow_status", "deleted_at")]
-    cols += [table.c[f.col] for f in fields if field_type(f.type).stored]
+    plan = page_plan(form, fields)
+    cols = [table.c[c] for c in plan.columns]
     cols += [col for _n, col, _d, _nl in keys if all(col is not c for c in cols)]  # the cursor needs every sort key
     query = select(*cols).where(*where)
     if q.cursor:
@@ -59,13 +58,13 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     result = ctx.conn.execute(query).all()
     more = len(result) > q.limit
     result = result[: q.limit]
-    values = [row_values(form, r, fields) for r in result]
+    values = [plan.values(r) for r in result]
     next_cursor = None
     if more and result:
         last = result[-1]._mapping
         next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
     displays = display_maps(ctx, link_fields(form, fields), values)
-    items = [record_json(form, v, displays, fields) for v in values]
+    items = [plan.json(v, displays) for v in values]
     total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted))
     return Page(items, next_cursor, total, exact, values)
 

@@ -1,7 +1,9 @@
 """Reading records: one record with its rows, and the API shape with display values."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
 
 from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
@@ -26,20 +28,27 @@ def not_found(ctx: RecordContext, form: CompiledForm, record_id) -> NotFound:
 def load_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False,
                 for_update: bool = False) -> dict:
     """Stored values of one live record (or one in the recycle bin), subform rows included."""
-    table = form.tables.main
-    query = select(table).where(table.c.id == record_id)
-    query = query.where(table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
-    if for_update and ctx.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = ctx.conn.execute(query).first()
+    lock = for_update and ctx.conn.dialect.name == "postgresql"
+    row = ctx.conn.execute(_record_query(form.tables.main, deleted, lock), {"id": record_id}).first()
     if row is None:
         raise not_found(ctx, form, record_id)
     values = row_values(form, row)
     for f in form.subforms():
-        child = form.tables.children[f.name]
-        rows = ctx.conn.execute(select(child).where(child.c.parent_id == record_id).order_by(child.c.position))
+        rows = ctx.conn.execute(_rows_query(form.tables.children[f.name]), {"id": record_id})
         values[f.name] = [child_values(f, r) for r in rows]
     return values
+
+
+@lru_cache(maxsize=1024)
+def _record_query(table, deleted: bool, lock: bool):
+    query = select(table).where(table.c.id == bindparam("id"),
+                                table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
+    return query.with_for_update() if lock else query
+
+
+@lru_cache(maxsize=1024)
+def _rows_query(child):
+    return select(child).where(child.c.parent_id == bindparam("id")).order_by(child.c.position)
 
 
 def link_fields(form: CompiledForm, fields: list[FieldDef] | None = None) -> list[FieldDef]:
