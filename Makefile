@@ -35,7 +35,7 @@ browser:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 test: setup browser
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2
 
 # The benchmark drives load with wrk (Debian's package) when it can; it falls back to Python.
 bench: setup
