@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from form_engine.bundle import parse_app, read_bundle_dir
 from form_engine.errors import DefinitionError, FormworkError
 from runtime import systables
@@ -37,7 +39,8 @@ def main(folder: str) -> int:
     except FormworkError as exc:
         print(f"错误：{exc.detail}")
         return 1
-    print(f"已安装应用“{app.name}”（{len(app.forms)} 个表单），数据库：{settings.database_url}")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)  # 不打印数据库密码
+    print(f"已安装应用“{app.name}”（{len(app.forms)} 个表单），数据库：{shown}")
     print("请重启 formwork serve 使其生效。")
     return 0
 
