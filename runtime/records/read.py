@@ -10,7 +10,7 @@ from form_engine.definitions import FieldDef
 from form_engine.errors import NotFound
 
 from .context import RecordContext
-from .references import display_maps
+from .references import display_maps, display_text, link_target
 from .serialize import LINKS, child_values, record_json, row_values
 
 USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
@@ -56,9 +56,10 @@ def link_fields(form: CompiledForm, fields: list[FieldDef] | None = None) -> lis
     return [f for f in chosen if f.type in LINKS] + list(SYSTEM_LINKS)
 
 
-def record_out(ctx: RecordContext, form: CompiledForm, values: dict) -> dict:
+def record_out(ctx: RecordContext, form: CompiledForm, values: dict, displays: dict | None = None) -> dict:
     """One record in its API shape, with display values for every link."""
-    displays = display_maps(ctx, link_fields(form), [values])
+    if displays is None:
+        displays = display_maps(ctx, link_fields(form), [values])
     for f in form.subforms():
         rows = values.get(f.name) or []
         displays[f.name] = display_maps(ctx, [c for c in f.fields if c.type in LINKS], rows)
@@ -66,4 +67,38 @@ def record_out(ctx: RecordContext, form: CompiledForm, values: dict) -> dict:
 
 
 def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
-    return record_out(ctx, form, load_record(ctx, form, record_id, deleted=deleted))
+    """One record read with its links' display values in a single joined query."""
+    query, labels = _detail_query(ctx, form, deleted)
+    row = ctx.conn.execute(query, {"id": record_id}).first()
+    if row is None:
+        raise not_found(ctx, form, record_id)
+    values = row_values(form, row)
+    displays = {}
+    for f, label in labels:
+        link = values.get(f.name)
+        shown = row._mapping[label]
+        displays[f.name] = {} if link is None or shown is None else {link: display_text(ctx, f, shown)}
+    for f in form.subforms():
+        rows = ctx.conn.execute(_rows_query(form.tables.children[f.name]), {"id": record_id})
+        values[f.name] = [child_values(f, r) for r in rows]
+    return record_out(ctx, form, values, displays)
+
+
+def _detail_query(ctx: RecordContext, form: CompiledForm, deleted: bool):
+    """SELECT the record LEFT JOIN each link's target for its display column; built once per form."""
+    key = ("detail", deleted)
+    if key not in form.plans:
+        table = form.tables.main
+        joined, labels, extra = table, [], []
+        for i, f in enumerate(link_fields(form)):
+            target, col = link_target(ctx, f)
+            alias = target.alias(f"link_{i}")
+            own = table.c[form.fields[f.name].col] if f.name in form.fields else table.c[f.name]
+            joined = joined.outerjoin(alias, alias.c.id == own)
+            label = f"display_{i}"
+            extra.append(alias.c[col.key].label(label))
+            labels.append((f, label))
+        query = select(table, *extra).select_from(joined).where(
+            table.c.id == bindparam("id"), table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
+        form.plans[key] = (query, labels)
+    return form.plans[key]

@@ -81,7 +81,7 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
             shown[key] = {}
             continue
         rows_out = ctx.conn.execute(_display_query(table, col), {"ids": list(ids)})
-        shown[key] = {rid: _display(ctx, f, value) for rid, value in rows_out}
+        shown[key] = {rid: display_text(ctx, f, value) for rid, value in rows_out}
     out = {}
     for f in fields:
         table, col = link_target(ctx, f)
@@ -103,7 +103,8 @@ def _display_query(table: Table, col):
     return select(table.c.id, col).where(table.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def _display(ctx: RecordContext, f: FieldDef, value) -> str:
+def display_text(ctx: RecordContext, f: FieldDef, value) -> str:
+    """How a linked record is named: its title field, formatted by its type."""
     if f.type != "relation" or value is None:
         return "" if value is None else str(value)
     target = ctx.app.forms[f.target]
