@@ -16,8 +16,7 @@ from form_engine.fieldtypes import field_type
 
 from .context import RecordContext
 from .query import NOT_NULL, ListQuery, condition, resolve, search_condition
-from .read import link_fields
-from .references import display_maps
+from .read import joined_displays, link_fields, link_joins
 from .serialize import page_plan
 
 
@@ -44,7 +43,8 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     plan = page_plan(form, fields)
     cols = [table.c[c] for c in plan.columns]
     cols += [col for _n, col, _d, _nl in keys if all(col is not c for c in cols)]  # the cursor needs every sort key
-    query = select(*cols).where(*where)
+    joined, display_cols, labels = _joins(ctx, form, fields)
+    query = select(*cols, *display_cols).select_from(joined).where(*where)
     if q.cursor:
         query = query.where(_after(keys, _decode(q.cursor, len(keys))))
     order = []
@@ -63,10 +63,17 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     if more and result:
         last = result[-1]._mapping
         next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
-    displays = display_maps(ctx, link_fields(form, fields), values)
+    displays = joined_displays(ctx, labels, values, result)
     items = [plan.json(v, displays) for v in values]
     total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted))
     return Page(items, next_cursor, total, exact, values)
+
+
+def _joins(ctx: RecordContext, form: CompiledForm, fields):
+    key = ("joins", tuple(f.name for f in fields))
+    if key not in form.plans:
+        form.plans[key] = link_joins(ctx, form, link_fields(form, fields))
+    return form.plans[key]
 
 
 def _projection(form: CompiledForm, q: ListQuery):

@@ -73,11 +73,7 @@ def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, delete
     if row is None:
         raise not_found(ctx, form, record_id)
     values = row_values(form, row)
-    displays = {}
-    for f, label in labels:
-        link = values.get(f.name)
-        shown = row._mapping[label]
-        displays[f.name] = {} if link is None or shown is None else {link: display_text(ctx, f, shown)}
+    displays = joined_displays(ctx, labels, [values], [row])
     for f in form.subforms():
         rows = ctx.conn.execute(_rows_query(form.tables.children[f.name]), {"id": record_id})
         values[f.name] = [child_values(f, r) for r in rows]
@@ -89,16 +85,37 @@ def _detail_query(ctx: RecordContext, form: CompiledForm, deleted: bool):
     key = ("detail", deleted)
     if key not in form.plans:
         table = form.tables.main
-        joined, labels, extra = table, [], []
-        for i, f in enumerate(link_fields(form)):
-            target, col = link_target(ctx, f)
-            alias = target.alias(f"link_{i}")
-            own = table.c[form.fields[f.name].col] if f.name in form.fields else table.c[f.name]
-            joined = joined.outerjoin(alias, alias.c.id == own)
-            label = f"display_{i}"
-            extra.append(alias.c[col.key].label(label))
-            labels.append((f, label))
+        joined, extra, labels = link_joins(ctx, form, link_fields(form))
         query = select(table, *extra).select_from(joined).where(
             table.c.id == bindparam("id"), table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
         form.plans[key] = (query, labels)
     return form.plans[key]
+
+
+def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef]):
+    """The form's table LEFT JOINed to each link's target, and the labelled display columns.
+
+    Display values then come with the rows themselves: no query per link, none per row.
+    """
+    table = form.tables.main
+    joined, extra, labels = table, [], []
+    for i, f in enumerate(links):
+        target, col = link_target(ctx, f)
+        alias = target.alias(f"link_{i}")
+        own = table.c[form.fields[f.name].col] if f.name in form.fields else table.c[f.name]
+        joined = joined.outerjoin(alias, alias.c.id == own)
+        extra.append(alias.c[col.key].label(f"display_{i}"))
+        labels.append((f, f"display_{i}"))
+    return joined, extra, labels
+
+
+def joined_displays(ctx: RecordContext, labels, values: list[dict], rows) -> dict[str, dict[int, str]]:
+    """id → display text per link field, read from the labelled columns of joined rows."""
+    out: dict[str, dict[int, str]] = {f.name: {} for f, _ in labels}
+    for v, row in zip(values, rows):
+        m = row._mapping
+        for f, label in labels:
+            link, shown = v.get(f.name), m[label]
+            if link is not None and shown is not None and link not in out[f.name]:
+                out[f.name][link] = display_text(ctx, f, shown)
+    return out
