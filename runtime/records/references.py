@@ -53,7 +53,11 @@ def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: 
     for key, ids in by_target.items():
         f = next(f for f, _p, _v in wanted if (f.type, f.target) == key)
         table, _ = link_target(ctx, f)
-        found[key] = set(ctx.conn.execute(_existing_query(table, f.type != "department"), {"ids": list(ids)}).scalars())
+        live_only = f.type != "department"
+        if len(ids) == 1:  # the usual case; an expanding IN costs more to prepare than the query
+            found[key] = set(ctx.conn.execute(_existing_one(table, live_only), {"id": next(iter(ids))}).scalars())
+        else:
+            found[key] = set(ctx.conn.execute(_existing_query(table, live_only), {"ids": list(ids)}).scalars())
     for f, path, value in wanted:
         if value not in found[(f.type, f.target)]:
             code = field_type(f.type).missing_code
@@ -87,6 +91,14 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
         table, col = link_target(ctx, f)
         out[f.name] = shown[(table.name, col.key)]
     return out
+
+
+@lru_cache(maxsize=1024)
+def _existing_one(table: Table, live_only: bool):
+    query = select(table.c.id).where(table.c.id == bindparam("id"))
+    if live_only and (live := _live(table)) is not None:
+        query = query.where(live)
+    return query
 
 
 @lru_cache(maxsize=1024)
