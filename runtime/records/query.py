@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, false, or_, true
@@ -163,7 +163,3 @@ def search_condition(form: CompiledForm, text: str):
         return false()
     terms = [t for t in text.split() if t][:5]
     return and_(*(or_(*(c.icontains(t, autoescape=True) for c in cols)) for t in terms)) if terms else true()
-
-
-def date_like(value) -> bool:
-    return isinstance(value, (date, datetime))

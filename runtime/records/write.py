@@ -12,7 +12,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select, update as sql_update
 
 from form_engine.compiler import CompiledForm
-from form_engine.errors import Conflict, NotFound, Problem, RecordInvalid
+from form_engine.errors import Conflict, Problem, RecordInvalid
 from form_engine.fieldtypes.base import EMPTY
 from form_engine.fieldtypes.computed import format_number, number_period
 from form_engine.messages import message

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 FORMWORK = str(Path(sys.executable).with_name("formwork"))

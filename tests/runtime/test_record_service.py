@@ -5,13 +5,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from form_engine.bundle import parse_app
 from form_engine.errors import RecordInvalid
 from runtime import systables
 from runtime.clock import now_precise
-from runtime.database import read, write
+from runtime.database import write
 from runtime.definition_store import install_app
 from runtime.records import Actor, ListQuery, RecordContext, create_record, list_records
 
