@@ -43,24 +43,11 @@ def _time(value):
     return None if value is None else value.isoformat(timespec="seconds")
 
 
-def record_json(form: CompiledForm, values: dict, displays: dict[str, dict[int, str]],
-                fields: list[FieldDef] | None = None) -> dict[str, Any]:
-    """The API shape of a record: system keys, then fields; links as {"id", "display"}."""
-    out: dict[str, Any] = {"id": values["id"], "version": values.get("version")}
-    for key in ("created_at", "updated_at"):
-        if key in values:
-            out[key] = _time(values[key])
-    for key in ("created_by", "owner_id", "department_id"):
-        if key in values:
-            out[key] = _link(values[key], displays.get(key))
-    if "flow_status" in values:
-        out["flow_status"] = values["flow_status"]
-    if values.get("deleted_at") is not None:
-        out["deleted_at"] = _time(values["deleted_at"])
-    for f in fields if fields is not None else form.form.fields:
-        if f.name not in values:
-            continue
-        out[f.name] = value_json(f, values[f.name], displays.get(f.name))
+def record_json(form: CompiledForm, values: dict, displays: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """The API shape of a whole record: the list-row shape plus its subform rows."""
+    out = page_plan(form, [f for f in form.form.fields if f.type != "subform"]).json(values, displays)
+    for f in form.subforms():
+        out[f.name] = value_json(f, values.get(f.name), displays.get(f.name))
     return out
 
 
@@ -106,15 +93,17 @@ class PagePlan:
                 for name, read, v in zip(self.names, self.readers, row)}
 
     def json(self, values: dict, displays: dict[str, dict[int, str]]) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": values["id"], "version": values["version"],
-                               "created_at": _time(values["created_at"]), "updated_at": _time(values["updated_at"])}
+        """The API shape: system keys, then fields; links as {"id", "display"}."""
+        get = values.get
+        out: dict[str, Any] = {"id": values["id"], "version": get("version"),
+                               "created_at": _time(get("created_at")), "updated_at": _time(get("updated_at"))}
         for key in ("created_by", "owner_id", "department_id"):
-            out[key] = _link(values[key], displays.get(key))
-        out["flow_status"] = values["flow_status"]
-        if values["deleted_at"] is not None:
+            out[key] = _link(get(key), displays.get(key))
+        out["flow_status"] = get("flow_status")
+        if get("deleted_at") is not None:
             out["deleted_at"] = _time(values["deleted_at"])
         for name, kind, write in self.writers:
-            value = values[name]
+            value = get(name)
             if kind == "link":
                 out[name] = _link(value, displays.get(name))
             else:

@@ -19,7 +19,7 @@ from form_engine.messages import message
 
 from .context import RecordContext
 from .files import resolve_files
-from .read import load_record, not_found
+from .read import load_record, record_out
 from .references import check_links
 from .sequences import next_value
 from .serialize import to_db_values
@@ -171,10 +171,6 @@ def _insert(table):
 
 
 def _conflict(ctx: RecordContext, form: CompiledForm, current: dict) -> Conflict:
-    from .read import record_out
     text = ("记录已被他人修改（当前版本 {v}），请查看最新内容后再保存" if ctx.lang != "en"
             else "The record was changed by someone else (now version {v}); review it and save again")
     return Conflict(text.format(v=current["version"]), current=record_out(ctx, form, current), record_id=current["id"])
-
-
-__all__ = ["create_record", "update_record", "delete_record", "restore_record", "not_found"]

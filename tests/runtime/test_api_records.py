@@ -169,3 +169,24 @@ def test_contract_rows_get_field_defaults_through_the_api(client):
 def test_service_numbers_are_valid_phones(client):
     created = customer(client, phone="400-800-1234")
     assert created["phone"] == "400-800-1234"
+
+
+def test_oversized_upload_is_refused_and_nothing_kept(crm, settings, token):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from runtime import systables
+    from runtime.web.app import create_app
+    app = create_app(replace(settings, max_upload_mb=0.001))  # about 1 KB
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        resp = client.post("/api/v1/apps/crm/files", files={"file": ("big.pdf", b"x" * 5000, "application/pdf")})
+        assert resp.status_code == 413
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        assert "MB" in resp.json()["detail"]
+        with app.state.formwork.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(systables.file)).scalar() == 0
+    files = settings.data_dir / "files"
+    assert not files.exists() or not any(p.is_file() for p in files.rglob("*"))
+    app.state.formwork.engine.dispose()
