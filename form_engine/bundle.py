@@ -81,7 +81,38 @@ def check_semantics(app: AppDef) -> None:
     for i, item in enumerate(app.menu):
         if item.form not in forms:
             c.add(f"/menu/{i}/form", f"菜单引用的表单“{item.form}”不存在", "unknown_form", did_you_mean(item.form, forms))
+    _check_roles(c, app, forms)
     c.raise_definition_error()
+
+
+NEEDS_READ = ("update", "delete", "export", "transfer")
+
+
+def _check_roles(c: Collector, app: AppDef, forms: dict[str, FormDef]) -> None:
+    """Role names, and that every permission names a real form and real fields of it."""
+    _duplicates(c, [r.name for r in app.roles], "/roles", "角色")
+    for i, role in enumerate(app.roles):
+        path = f"/roles/{i}"
+        if (why := name_problem(role.name)):
+            c.add(f"{path}/name", why, "name")
+        seen: set[str] = set()
+        for j, perm in enumerate(role.permissions):
+            at = f"{path}/permissions/{j}"
+            form = forms.get(perm.form)
+            if form is None:
+                c.add(f"{at}/form", f"权限引用的表单“{perm.form}”不存在", "unknown_form", did_you_mean(perm.form, forms))
+                continue
+            if perm.form in seen:
+                c.add(f"{at}/form", f"角色“{role.name}”对表单“{perm.form}”的权限重复", "duplicate")
+            seen.add(perm.form)
+            wanting = [a for a in perm.actions if a in NEEDS_READ]
+            if wanting and "read" not in perm.actions:
+                c.add(f"{at}/actions", f"有“{'、'.join(wanting)}”权限时必须同时有查看（read）权限", "needs_read")
+            names = {f.name for f in form.fields}
+            for name in perm.fields:
+                if name not in names:
+                    c.add(f"{at}/fields/{name}", f"字段限制引用的字段“{name}”不存在于表单“{perm.form}”", "unknown_field",
+                          did_you_mean(name, names))
 
 
 def _duplicates(c: Collector, names: list[str], path: str, what: str) -> None:

@@ -189,6 +189,7 @@ class CompiledApp:
     definition: AppDef
     metadata: MetaData
     forms: dict[str, CompiledForm]
+    access_cache: dict = field(default_factory=dict, compare=False, repr=False)  # runtime.access fills it
 
     @property
     def name(self) -> str:

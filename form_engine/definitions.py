@@ -139,6 +139,33 @@ class MenuItemDef(Def):
     group: LabelDef | None = None
 
 
+Action = Literal["create", "read", "update", "delete", "export", "import", "transfer"]
+Scope = Literal["own", "department", "department_tree", "all"]
+FieldAccess = Literal["hidden", "readonly", "masked"]
+ACTIONS: tuple[str, ...] = Action.__args__
+SCOPES: tuple[str, ...] = Scope.__args__
+
+
+class FormPermissionDef(Def):
+    """What a role may do with one form: actions, the records it reaches, limits per field."""
+
+    form: str
+    actions: tuple[Action, ...] = ()
+    read_scope: Scope = "own"
+    write_scope: Scope = "own"
+    fields: dict[str, FieldAccess] = Field(default_factory=dict)
+
+
+class RoleDef(Def):
+    """A role of the app; users get roles, and a user with several roles gets their union."""
+
+    name: str
+    label: LabelDef
+    description: LabelDef | None = None
+    all_forms: bool = False  # every action on every form, every record, every field
+    permissions: tuple[FormPermissionDef, ...] = ()
+
+
 class AppDef(Def):
     """An app bundle: its forms (and later flows, rules, reports), as exported and imported."""
 
@@ -148,6 +175,7 @@ class AppDef(Def):
     description: LabelDef | None = None
     forms: tuple[FormDef, ...]
     menu: tuple[MenuItemDef, ...] = ()
+    roles: tuple[RoleDef, ...] = ()
     demo: dict[str, Any] | None = None
 
     def form(self, name: str) -> FormDef:

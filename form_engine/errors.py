@@ -77,6 +77,11 @@ class Unauthorized(FormworkError):
     title = "请先登录"
 
 
+class Forbidden(FormworkError):
+    status = 403
+    title = "没有权限"
+
+
 class BadQuery(FormworkError):
     """A list query named an unknown field, operator or a malformed cursor."""
 

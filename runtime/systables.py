@@ -1,4 +1,4 @@
-"""The fw_ system tables: definitions, users, departments, sessions, tokens, sequences, files."""
+"""The fw_ system tables: definitions, users, departments, roles, sessions, tokens, sequences, files, audit."""
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
@@ -43,9 +43,18 @@ user = Table(
     Column("is_active", Boolean, nullable=False, default=True),
     Column("department_id", ID, ForeignKey("fw_department.id"), nullable=True),
     Column("failed_logins", Integer, nullable=False, default=0),
+    Column("last_failed_at", DateTime, nullable=True),
     Column("locked_until", DateTime, nullable=True),
+    Column("must_change_password", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime, nullable=True),
+)
+
+user_role = Table(
+    "fw_user_role", metadata,
+    Column("user_id", ID, ForeignKey("fw_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("app", String(40), primary_key=True),
+    Column("role", String(40), primary_key=True),
 )
 
 session = Table(
@@ -85,7 +94,48 @@ file = Table(
     Column("sha256", String(64), nullable=False),
     Column("created_by", ID, nullable=True),
     Column("created_at", DateTime, nullable=False),
+    # the record field the file is attached to: downloads are checked against that record
+    Column("app", String(40), nullable=True),
+    Column("form", String(40), nullable=True),
+    Column("record_id", ID, nullable=True),
+    Column("field", String(40), nullable=True),
+)
+
+audit = Table(
+    "fw_audit", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_id", ID, nullable=True),  # None: the system (CLI, demo data)
+    Column("user_name", String(100), nullable=False),
+    Column("via", String(20), nullable=False),  # page, api, import, rule, flow, cli, system
+    Column("app", String(40), nullable=False),
+    Column("form", String(40), nullable=False),
+    Column("record_id", ID, nullable=False),
+    Column("action", String(20), nullable=False),  # create, update, delete, restore, transfer
+    Column("changes", Text, nullable=True),  # JSON {field: [old, new]}, values as the API shows them
 )
 
 Index("ix_fw_definition_lookup", definition.c.app, definition.c.kind, definition.c.status)
 Index("ix_fw_session_user", session.c.user_id)
+Index("ix_fw_token_user", token.c.user_id)
+Index("ix_fw_user_department", user.c.department_id)
+Index("ix_fw_audit_record", audit.c.app, audit.c.form, audit.c.record_id, audit.c.id)
+Index("ix_fw_audit_user", audit.c.user_id, audit.c.id)
+Index("ix_fw_audit_at", audit.c.at)
+
+# Audit rows can't be changed or removed, whatever the connection: the database refuses it.
+AUDIT_GUARDS = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS fw_audit_no_update BEFORE UPDATE ON fw_audit "
+        "BEGIN SELECT RAISE(ABORT, 'fw_audit rows are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS fw_audit_no_delete BEFORE DELETE ON fw_audit "
+        "BEGIN SELECT RAISE(ABORT, 'fw_audit rows are append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION fw_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'fw_audit rows are append-only'; END $$",
+        "DROP TRIGGER IF EXISTS fw_audit_append_only ON fw_audit",
+        "CREATE TRIGGER fw_audit_append_only BEFORE UPDATE OR DELETE ON fw_audit "
+        "FOR EACH ROW EXECUTE FUNCTION fw_audit_append_only()",
+    ],
+}

@@ -63,6 +63,12 @@ class FieldType:
     def json_schema(self, field: FieldDef) -> dict:
         return dict(self.json_type)
 
+    def mask(self, value: Any, field: FieldDef) -> str | None:
+        """What a viewer allowed only a masked value sees: enough to recognise, never the whole."""
+        if value is None:
+            return None
+        return mask_middle(self.display(value, field), keep_start=1, keep_end=1)
+
     def form_value(self, value: Any, field: FieldDef) -> str:
         """The value as it goes back into an HTML input."""
         return "" if value is None else str(self.to_json(value, field))
@@ -70,6 +76,19 @@ class FieldType:
     def filter_value(self, value: Any, field: FieldDef) -> Any:
         """A value a list filter compares with (same coercion as input)."""
         return self.to_db(self.coerce(value, field), field)
+
+
+def mask_middle(text: str, *, keep_start: int, keep_end: int, stars: int | None = None) -> str:
+    """`text` with its middle replaced by *; short texts keep less, so at least a third is hidden."""
+    if not text:
+        return text
+    while len(text) - keep_start - keep_end < max(1, len(text) // 3) and (keep_start or keep_end):
+        if keep_start >= keep_end and keep_start:
+            keep_start -= 1
+        else:
+            keep_end -= 1
+    hidden = len(text) - keep_start - keep_end
+    return text[:keep_start] + "*" * (stars or hidden) + (text[len(text) - keep_end:] if keep_end else "")
 
 
 def text_of(value: Any) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import String, Text
 
 from ..messages import FieldInvalid
-from .base import FieldType, check_length, text_of
+from .base import FieldType, check_length, mask_middle, text_of
 from .registry import register
 
 _TEXT_OPS = frozenset({"eq", "ne", "in", "not_in", "contains", "starts_with", "is_empty", "gt", "gte", "lt", "lte"})
@@ -83,6 +83,17 @@ class PhoneType(_TextBase):
     def json_schema(self, field):
         return {"type": "string", "pattern": f"^({_MOBILE.pattern}|{_LANDLINE.pattern}|{_SERVICE.pattern})$"}
 
+    def mask(self, value, field):
+        """138****5678 for a mobile; a landline keeps its area code and last two digits."""
+        if value is None:
+            return None
+        if _MOBILE.fullmatch(value):
+            return value[:3] + "****" + value[7:]
+        area, dash, number = value.partition("-")
+        if dash:
+            return f"{area}-{mask_middle(number, keep_start=0, keep_end=2)}"
+        return mask_middle(value, keep_start=3, keep_end=2)
+
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -102,6 +113,13 @@ class EmailType(_TextBase):
 
     def json_schema(self, field):
         return {"type": "string", "format": "email", "maxLength": 254}
+
+    def mask(self, value, field):
+        """z***@example.com: the first letter and the domain."""
+        if value is None:
+            return None
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
 
 
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
@@ -154,3 +172,9 @@ class IdCardType(_TextBase):
 
     def json_schema(self, field):
         return {"type": "string", "pattern": r"^\d{17}[\dXx]$"}
+
+    def mask(self, value, field):
+        """110101********123X: the region code and the last four, never the birth date."""
+        if value is None:
+            return None
+        return mask_middle(value, keep_start=6, keep_end=4)

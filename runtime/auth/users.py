@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from form_engine.errors import FormworkError, Unauthorized
 
 from .. import systables
+from ..access import access_stamp_query, with_access
 from ..records.context import Actor
 from .passwords import hash_password, verify_password
 
@@ -65,7 +66,8 @@ def end_session(conn: Connection, key: str) -> None:
 
 # Who a request comes from is asked on every request: the statements are built once.
 _u, _s, _t = systables.user, systables.session, systables.token
-_ACTOR_COLS = (_u.c.id, _u.c.username, _u.c.full_name, _u.c.department_id, _u.c.is_admin)
+_ACTOR_COLS = (_u.c.id, _u.c.username, _u.c.full_name, _u.c.department_id, _u.c.is_admin,
+               access_stamp_query().label("access_stamp"))
 SESSION_LOOKUP = (select(*_ACTOR_COLS, _s.c.csrf).join(_s, _s.c.user_id == _u.c.id)
                   .where(_s.c.id == bindparam("key"), _s.c.expires_at > bindparam("now"), _u.c.is_active.is_(True)))
 TOKEN_LOOKUP = (select(*_ACTOR_COLS).join(_t, _t.c.user_id == _u.c.id)
@@ -74,8 +76,9 @@ TOKEN_LOOKUP = (select(*_ACTOR_COLS).join(_t, _t.c.user_id == _u.c.id)
 
 
 def session_actor(conn: Connection, key: str, now: datetime) -> tuple[Actor, str] | None:
+    """The signed-in user of a session with roles and teams loaded, and the session's CSRF token."""
     row = conn.execute(SESSION_LOOKUP, {"key": _digest(key), "now": now}).first()
-    return (actor_of(row), row.csrf) if row else None
+    return (with_access(conn, actor_of(row), row.access_stamp), row.csrf) if row else None
 
 
 def create_token(conn: Connection, *, user_id: int, name: str, now: datetime, expires_at: datetime | None = None) -> str:
@@ -88,7 +91,7 @@ def create_token(conn: Connection, *, user_id: int, name: str, now: datetime, ex
 
 def token_actor(conn: Connection, secret: str, now: datetime) -> Actor | None:
     row = conn.execute(TOKEN_LOOKUP, {"key": _digest(secret), "now": now}).first()
-    return actor_of(row) if row else None
+    return with_access(conn, actor_of(row), row.access_stamp) if row else None
 
 
 def user_id_by_name(conn: Connection, username: str) -> int:

@@ -12,11 +12,19 @@ from form_engine.compiler import CompiledApp
 
 @dataclass(frozen=True)
 class Actor:
+    """A signed-in user with what permissions need: roles per app and the members of its department."""
+
     id: int
     username: str
     full_name: str
     department_id: int | None = None
     is_admin: bool = False
+    roles: frozenset[tuple[str, str]] = frozenset()  # (app, role)
+    team: frozenset[int] = frozenset()  # users of the actor's own department
+    tree: frozenset[int] = frozenset()  # users of the department and every department below it
+
+    def roles_in(self, app: str) -> frozenset[str]:
+        return frozenset(r for a, r in self.roles if a == app)
 
 
 @dataclass
@@ -28,3 +36,4 @@ class RecordContext:
     data_dir: Path
     lang: str = "zh-CN"
     count_cache: dict | None = field(default=None, repr=False)
+    via: str = "api"  # for the audit log: page, api, import, rule, flow, cli, system

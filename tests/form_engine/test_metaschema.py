@@ -447,7 +447,7 @@ def test_names_use_the_identifier_pattern():
         (path[0], path[2]) for path, node in _walk(defs) if "pattern" in node and path[-2:-1] == ("properties",)
     }
     assert with_pattern == {
-        ("app", "name"), ("form", "name"), ("form", "table"), ("field", "name"), ("field", "column"),
+        ("app", "name"), ("form", "name"), ("form", "table"), ("field", "name"), ("field", "column"), ("role", "name"),
     }
     for def_name, prop in with_pattern:
         assert defs[def_name]["properties"][prop]["pattern"] == NAME_PATTERN
