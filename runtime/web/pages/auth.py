@@ -1,17 +1,17 @@
 """Signing in and out, and switching the interface language."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from form_engine.errors import Unauthorized
-
-from ...auth.users import authenticate, end_session, start_session
-from ...clock import now
+from ...auth.users import LoginRefused, authenticate, end_session, start_session
+from ...clock import now_precise
 from ...database import write
 from ..deps import LANG_COOKIE, SESSION_COOKIE, State, cookie_signer, resolve_actor, session_key
 from .flash import set_flash
-from .guard import PageActor, Posted, safe_next
+from .guard import PASSWORD_PAGE, PageActor, Posted, safe_next
 from .i18n import translate
 from .templating import lang_of, render
 
@@ -37,19 +37,25 @@ def login(request: Request, state: State, form: Posted) -> Response:
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))
-    stamp = now(state.settings.timezone)
+    stamp = now_precise(state.settings.timezone)  # to the microsecond: the throttle waits whole seconds
     old_key = session_key(request, state)
-    try:
-        with write(state.engine) as conn:
+    refused: LoginRefused | None = None
+    with write(state.engine) as conn:
+        try:
             if not username or not password:
-                raise Unauthorized("请输入用户名和密码")
-            actor = authenticate(conn, username, password, stamp)
+                raise LoginRefused("请输入用户名和密码")
+            signed_in = authenticate(conn, username, password, stamp)
+        except LoginRefused as exc:
+            refused = exc  # caught inside the transaction: the failure it counted is committed
+        else:
             if old_key:
                 end_session(conn, old_key)  # a new session on every sign-in: nothing fixed in advance survives
-            key, _csrf = start_session(conn, actor.id, stamp)
-    except Unauthorized as exc:
+            key, _csrf = start_session(conn, signed_in.actor.id, stamp)
+    if refused is not None:
         return _login_page(request, next_url=target, username=username,
-                           error=translate(exc.detail, lang_of(request)), status=401)
+                           error=translate(refused.detail, lang_of(request)), status=refused.status)
+    if signed_in.must_change_password:
+        target = PASSWORD_PAGE + ("" if target == "/" else f"?next={quote(target, safe='/')}")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie_signer(state).dumps(key), max_age=SESSION_SECONDS, path="/",
                         httponly=True, samesite="lax", secure=request.url.scheme == "https")

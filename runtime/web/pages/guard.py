@@ -9,10 +9,13 @@ from starlette.datastructures import FormData
 
 from form_engine.errors import Unauthorized
 
+from ...auth.users import PasswordChangeRequired
 from ...records.context import Actor
 from ..deps import SAFE_METHODS, State, resolve_actor
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+PASSWORD_PAGE = "/account/password"
+PASSWORD_FIRST = (PASSWORD_PAGE, "/logout")  # the only pages open to a user who must change the password
 
 
 async def posted_form(request: Request) -> FormData | None:
@@ -36,6 +39,8 @@ def page_actor(request: Request, state: State, form: Posted) -> Actor:
     if actor is None:
         raise Unauthorized("请先登录")
     request.state.actor = actor
+    if getattr(request.state, "must_change_password", False) and request.url.path not in PASSWORD_FIRST:
+        raise PasswordChangeRequired("首次登录请先修改密码")
     return actor
 
 
