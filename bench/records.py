@@ -2,8 +2,8 @@
 
 Seeds (or reuses) a CRM database, serves it with the product and with a hand-written baseline
 (bench/raw_app.py), loads both with wrk, times record creation through the service, checks the
-SQL behind each request for work that grows with the table, and prints every figure next to its
-target. A report, not a test: it exits 0 whatever the figures. See bench/README.md.
+SQL behind each request for work that grows with the table, times a rep's department-scoped list
+against hand-written SQL (bench/scope.py), and prints every figure next to its target. A report, not a test: it exits 0 whatever the figures. See bench/README.md.
 """
 from __future__ import annotations
 
@@ -26,13 +26,14 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from load import Load, Server  # noqa: E402
 from plans import Request, compare, cursor_after, run_requests  # noqa: E402
+from scope import bench_scope  # noqa: E402
 from seed import BenchDb, new_token, open_db  # noqa: E402
 from writes import bench_writes  # noqa: E402
 
 API = "/api/v1/apps/crm/forms/opportunity/records"
 STAGE = "proposal"
 PAGE = 50
-TARGETS = {"list": 0.5, "deep": 2.0, "create": 2000.0, "get": 0.6, "seed": 120.0}
+TARGETS = {"list": 0.5, "deep": 2.0, "create": 2000.0, "get": 0.6, "seed": 120.0, "scope": 1.5}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                     verdict(not growing)))
     results["growing_queries"] = [f.__dict__ for f in growing]
 
+    if args.scope_rounds:
+        scope_part(args, db, summary, results)
+
     http_part(args, db, token, paths, deep_page, summary, results)
 
     if args.creates:
@@ -104,6 +108,23 @@ def main(argv: list[str] | None = None) -> int:
     (db.dir / "last-run.json").write_text(json.dumps(results, indent=1, default=str))
     print(f"\nraw results: {db.dir / 'last-run.json'}; server logs: {results['server_logs']}")
     return 0
+
+
+def scope_part(args, db: BenchDb, summary: list, results: dict) -> None:
+    """list_records as a rep whose role reads the department's records, against the same query by hand."""
+    section(f"List as a rep with department scope: list_records vs raw SQL (in-process, stage={STAGE}, "
+            f"{args.scope_rounds} alternating rounds, median)")
+    s = bench_scope(db, STAGE, rounds=args.scope_rounds)
+    service, raw = statistics.median(s.service_ms), statistics.median(s.raw_ms)
+    summary.append((f"scoped list: page query has owner_id IN ({s.owners} owners)", "yes" if s.scoped else "no",
+                    "yes", verdict(s.scoped)))
+    summary.append(("scoped list: same rows as raw SQL", "yes" if s.same_rows else "no", "yes", verdict(s.same_rows)))
+    summary.append(("scoped list p50: list_records / raw SQL", f"{service:.2f} ms / {raw:.2f} ms", "", ""))
+    summary.append(("scoped list: list_records / raw SQL", f"{s.ratio:.2f}", f"<= {TARGETS['scope']:g}",
+                    verdict(s.ratio <= TARGETS["scope"])))
+    summary.append(("scoped list: (ref.) raw, joins before the LIMIT", f"{statistics.median(s.joins_first_ms):.2f} ms "
+                    f"({'the service' if s.service_joins_first else 'not the service'}'s shape)", "", ""))
+    results["scope"] = {**s.__dict__, "ratio": s.ratio, "joins_first_cost": s.joins_first_cost}
 
 
 def http_part(args, db: BenchDb, token: str, paths: dict[str, str], deep_page: int, summary: list,
@@ -178,6 +199,8 @@ def parse_args(argv):
     p.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
     p.add_argument("--rounds", type=int, default=3, help="interleaved A,B rounds per comparison")
     p.add_argument("--creates", type=int, default=10_000, help="records created by the write benchmark (0: skip)")
+    p.add_argument("--scope-rounds", type=int, default=5,
+                   help="alternating rounds of the department-scope list comparison (0: skip)")
     p.add_argument("--raw-style", choices=("auto", "def", "async"), default="auto",
                    help="route style of the baseline the targets use (auto: the same as the product's list route)")
     args = p.parse_args(argv)

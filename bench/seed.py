@@ -1,9 +1,11 @@
 """The benchmark database: the CRM installed as `formwork init` does, then a million opportunities.
 
 The install is the product's (init_database); customers go through create_record; users are
-inserted directly with one shared password hash; opportunities are bulk-inserted with SQLAlchemy
-Core executemany in one transaction, the form's indexes rebuilt after the load (the same Index
-objects the form compiles to, so the schema is the product's).
+inserted directly with one shared password hash, all in one department and all with the CRM's
+`sales_manager` role (read and write scope "department": each rep sees the department's records);
+opportunities are bulk-inserted with SQLAlchemy Core executemany in one transaction, the form's
+indexes rebuilt after the load (the same Index objects the form compiles to, so the schema is the
+product's).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Index, inspect, select
 
 from runtime import systables
+from runtime.access import access_stamp_query, bump_access, with_access
 from runtime.apps import AppRegistry
 from runtime.auth.passwords import hash_password
 from runtime.auth.users import create_token, user_id_by_name
@@ -32,6 +35,8 @@ from runtime.settings import Settings
 
 APP, FORM = "crm", "opportunity"
 USERS, CUSTOMERS = 20, 2_000
+DEPARTMENT, ROLE = "销售部", "sales_manager"  # every rep: one department, read scope "department"
+SEED_VERSION = 2  # bump when what seed() creates changes: databases from an older seed are seeded again
 BATCH = 50_000
 LIST_INDEX = ("owner_id", "stage", "updated_at")  # what the filtered list needs
 BENCH_INDEX = "ix_bench_crm_opportunity_owner_stage_updated"
@@ -86,7 +91,8 @@ def open_db(root: Path, rows: int, *, fresh: bool, log=print) -> BenchDb:
         meta = json.loads(meta_path.read_text())
         db = BenchDb(dir=data_dir, rows=meta["rows"], max_id=meta["max_id"], user_ids=tuple(meta["user_ids"]),
                      customer_ids=tuple(meta["customer_ids"]), index_added=meta["index_added"], seconds=0.0)
-        drift = schema_drift(db)
+        drift = (schema_drift(db) if meta.get("seed_version") == SEED_VERSION
+                 else f"seed version {meta.get('seed_version', 1)}, now {SEED_VERSION}")
         if drift is None:
             removed = remove_extra_rows(db)
             log(f"reusing {db.path} ({rows:,} opportunities"
@@ -98,7 +104,8 @@ def open_db(root: Path, rows: int, *, fresh: bool, log=print) -> BenchDb:
     data_dir.mkdir(parents=True)
     db = seed(data_dir, rows, log=log)
     meta_path.write_text(json.dumps({"rows": db.rows, "max_id": db.max_id, "user_ids": db.user_ids,
-                                     "customer_ids": db.customer_ids, "index_added": db.index_added}))
+                                     "customer_ids": db.customer_ids, "index_added": db.index_added,
+                                     "seed_version": SEED_VERSION}))
     return db
 
 
@@ -147,25 +154,31 @@ def seed(data_dir: Path, rows: int, *, log=print) -> BenchDb:
 
 
 def _users(engine: Engine, settings: Settings) -> list[int]:
-    """Four departments and the sales reps; one argon2 hash shared by all (each costs ~0.3 s)."""
+    """One sales department and its reps, each with ROLE; one argon2 hash shared by all (each costs ~0.3 s)."""
     tz = settings.timezone
     u, d = systables.user, systables.department
     password_hash = hash_password("bench-password-1234")
     with write(engine) as conn:
-        depts = [conn.execute(d.insert().values(name=f"销售{n}部", created_at=now(tz)).returning(d.c.id)).scalar_one()
-                 for n in "一二三四"]
-        return [conn.execute(u.insert().values(
+        dept = conn.execute(d.insert().values(name=DEPARTMENT, created_at=now(tz)).returning(d.c.id)).scalar_one()
+        ids = [conn.execute(u.insert().values(
             username=f"sales{i + 1:02d}", full_name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)],
-            password_hash=password_hash, is_admin=False, is_active=True, department_id=depts[i % len(depts)],
+            password_hash=password_hash, is_admin=False, is_active=True, department_id=dept,
             failed_logins=0, created_at=now(tz)).returning(u.c.id)).scalar_one() for i in range(USERS)]
+        conn.execute(d.update().where(d.c.id == dept).values(manager_id=ids[0]))
+        conn.execute(systables.user_role.insert(), [{"user_id": i, "app": APP, "role": ROLE} for i in ids])
+        bump_access(conn)
+    return ids
 
 
 def actors(engine: Engine, user_ids) -> list[Actor]:
+    """The reps as a signed-in request sees them: with their roles and their department's members."""
     u = systables.user
     with engine.connect() as conn:
+        stamp = conn.execute(select(access_stamp_query())).scalar()
         rows = conn.execute(select(u.c.id, u.c.username, u.c.full_name, u.c.department_id)
                             .where(u.c.id.in_(list(user_ids))).order_by(u.c.id)).all()
-    return [Actor(id=r.id, username=r.username, full_name=r.full_name, department_id=r.department_id) for r in rows]
+        return [with_access(conn, Actor(id=r.id, username=r.username, full_name=r.full_name,
+                                        department_id=r.department_id), stamp) for r in rows]
 
 
 def _customers(engine: Engine, settings: Settings, registry: AppRegistry, user_ids) -> list[int]:

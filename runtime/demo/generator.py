@@ -3,16 +3,21 @@
 Spec (an app's `demo.json`)::
 
     {"seed": 20261122,
-     "departments": [{"name": "销售一部"}, ...],          # passed to create_department as is
-     "users": [{"username": "zhangwei", "full_name": "张伟", "department": "销售一部"}, ...],
+     "departments": [{"name": "总部", "manager": "wangjianguo"},   # parents before children;
+                     {"name": "华东销售部", "parent": "总部"}, ...], # passed to create_department as is
+     "users": [{"username": "zhangwei", "full_name": "张伟", "department": "华东销售部",
+                "roles": ["sales_director"]}, ...],                # roles: names of the app's roles
      "forms": [                                           # generated in this order
        {"form": "customer", "count": 200,
-        "owner": {"departments": ["销售一部"]},             # or {"users": [...]}, or
+        "owner": {"departments": ["华东一组"]},             # or {"users": [...]}, or
                                                           # {"from_field": "customer"}: the owner
                                                           # of the record that field refers to
         "records": [{...}, ...],                          # optional literal values for the first
                                                           # records; count defaults to their number
         "fields": {"name": {"gen": "company", "unique": true}, ...}}]}
+
+Departments are created first, then users; a department's `manager` is set once its user
+exists (set_manager). Then the records, form by form.
 
 Fields are generated in the order written, so a generator may use the fields before it.
 A *path* names such a field, or reaches through a `ref`/`copy`-linked record:
@@ -223,21 +228,29 @@ def _owner(run: Run, rule: Mapping, scope: Scope, slot: Slot, users: list[Mappin
 
 def generate(spec: Mapping, *, create_record: CreateRecord, create_user: Callable[[dict], None],
              create_department: Callable[[dict], None], today: date,
+             set_manager: Callable[[str, str], None] | None = None,
              progress: Callable[[str, int, int], None] | None = None,
-             forms: Iterable[FormDef | Mapping] | None = None) -> dict[str, int]:
+             forms: Iterable[FormDef | Mapping] | None = None,
+             roles: Iterable[str] | None = None) -> dict[str, int]:
     """Create the spec's departments, users and records; return how many records per form.
 
     `forms` (FormDefs or their JSON) supply select options and let the spec be checked
-    against the real field names. Same spec and `today` → the same calls, in the same order.
+    against the real field names; `roles` (the app's role names) let users' roles be checked.
+    `set_manager(department, username)` is called for each department with a manager, after
+    the users exist. Same spec and `today` → the same calls, in the same order.
     """
     defs = _form_defs(forms)
-    check_spec(spec, defs)
+    check_spec(spec, defs, roles=None if roles is None else set(roles))
     run = Run(rng=random.Random(spec["seed"]), today=today, options=_options(defs))
-    for department in spec.get("departments", []):
+    departments = [dict(d) for d in spec.get("departments", [])]
+    for department in departments:
         create_department(dict(department))
     users = [dict(u) for u in spec["users"]]
     for user in users:
         create_user(dict(user))
+    for department in departments:
+        if department.get("manager") and set_manager is not None:
+            set_manager(department["name"], department["manager"])
     counts: dict[str, int] = {}
     for i, form_spec in enumerate(spec["forms"]):
         form, literal = form_spec["form"], form_spec.get("records", [])

@@ -9,8 +9,9 @@ from form_engine.identifiers import did_you_mean
 from runtime.demo.registry import GENERATORS
 
 
-def check_spec(spec: Mapping, forms: Mapping[str, FormDef]) -> None:
-    """Raise DefinitionError listing all problems; `forms` may be empty (field names unchecked)."""
+def check_spec(spec: Mapping, forms: Mapping[str, FormDef], roles: set[str] | None = None) -> None:
+    """Raise DefinitionError listing all problems; `forms` may be empty (field names unchecked),
+    `roles` None (users' role names unchecked)."""
     c = Collector()
     if not isinstance(spec.get("seed"), int):
         c.add("/seed", "需要一个整数 seed，保证每次生成的数据相同")
@@ -18,14 +19,26 @@ def check_spec(spec: Mapping, forms: Mapping[str, FormDef]) -> None:
     users = spec.get("users") or []
     if not users:
         c.add("/users", "至少需要一个演示用户")
-    usernames = []
+    usernames = [u.get("username") for u in users]
+    for i, dept in enumerate(spec.get("departments", [])):
+        if departments.index(dept.get("name")) != i:
+            c.add(f"/departments/{i}/name", f"部门“{dept.get('name')}”重复")
+        parent = dept.get("parent")
+        if parent is not None and parent not in departments[:i]:
+            c.add(f"/departments/{i}/parent", f"上级部门“{parent}”必须写在本部门之前",
+                  suggestion=did_you_mean(str(parent), departments[:i]))
+        manager = dept.get("manager")
+        if manager is not None and manager not in usernames:
+            c.add(f"/departments/{i}/manager", f"没有用户“{manager}”", suggestion=did_you_mean(str(manager), usernames))
     for i, user in enumerate(users):
         if not user.get("username"):
             c.add(f"/users/{i}/username", "缺少 username")
-        usernames.append(user.get("username"))
         if departments and user.get("department") not in departments:
             c.add(f"/users/{i}/department", f"没有部门“{user.get('department')}”",
                   suggestion=did_you_mean(str(user.get("department")), departments))
+        for role in user.get("roles", []):
+            if roles is not None and role not in roles:
+                c.add(f"/users/{i}/roles", f"应用中没有角色“{role}”", suggestion=did_you_mean(str(role), roles))
     done: list[str] = []
     for i, form_spec in enumerate(spec.get("forms") or []):
         pointer = f"/forms/{i}"

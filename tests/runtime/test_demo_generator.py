@@ -39,6 +39,8 @@ def load(path: Path):
 APP = load(CRM / "app.json")
 FORMS = {item["form"]: load(CRM / "forms" / f"{item['form']}.json") for item in APP["menu"]}
 SPEC = load(CRM / "demo.json")
+ROLES = [r["name"] for r in APP["roles"]]
+TEAMS = {"华东一组", "华东二组", "华南一组"}
 
 
 class Recorder:
@@ -55,6 +57,9 @@ class Recorder:
     def create_user(self, data):
         self.calls.append(("user", data))
 
+    def set_manager(self, department, username):
+        self.calls.append(("manager", department, username))
+
     def create_record(self, form, data, username):
         stored = self.records.setdefault(form, {})
         record_id = len(stored) + 1
@@ -65,7 +70,8 @@ class Recorder:
 
     def run(self, spec=SPEC, today=TODAY):
         return generate(spec, create_record=self.create_record, create_user=self.create_user,
-                        create_department=self.create_department, today=today, forms=FORMS.values())
+                        create_department=self.create_department, set_manager=self.set_manager, today=today,
+                        forms=FORMS.values(), roles=ROLES)
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +206,18 @@ def test_same_spec_and_day_make_identical_calls(demo):
 
 
 def test_departments_users_and_counts(demo):
-    assert [c[1]["name"] for c in demo.calls if c[0] == "department"] == ["销售一部", "销售二部", "客服部"]
+    departments = {c[1]["name"]: c[1].get("parent") for c in demo.calls if c[0] == "department"}
+    assert departments == {"总部": None, "华东销售部": "总部", "华南销售部": "总部", "客服部": "总部", "财务部": "总部",
+                           "华东一组": "华东销售部", "华东二组": "华东销售部", "华南一组": "华南销售部"}
     users = [c[1] for c in demo.calls if c[0] == "user"]
-    assert len(users) == 8 and {u["department"] for u in users} == {"销售一部", "销售二部", "客服部"}
+    assert {u["department"] for u in users} == set(departments)
+    managers = {c[1]: c[2] for c in demo.calls if c[0] == "manager"}
+    assert set(managers) == set(departments), "every department has a manager"
+    by_name = {u["username"]: u for u in users}
+    assert all(by_name[m]["department"] == d for d, m in managers.items())
+    assert {r for u in users for r in u["roles"]} == set(ROLES), "a demo user for every role"
+    kinds = [c[0] for c in demo.calls]
+    assert kinds.index("record") > max(i for i, k in enumerate(kinds) if k == "manager") > kinds.index("user")
     expected = {f["form"]: f.get("count", len(f.get("records", []))) for f in SPEC["forms"]}
     assert demo.counts == expected
     assert expected == {"product": 40, "customer": 200, "contact": 500, "lead": 150, "opportunity": 300,
@@ -210,8 +225,9 @@ def test_departments_users_and_counts(demo):
     assert {form: len(records) for form, records in demo.records.items()} == expected
     usernames = {u["username"] for u in users}
     assert {owner for records in demo.records.values() for _, owner in records.values()} <= usernames
-    sales = {u["username"] for u in users if u["department"] != "客服部"}
-    assert {owner for _, owner in demo.records["customer"].values()} <= sales
+    reps = {u["username"] for u in users if u["department"] in TEAMS}
+    assert {owner for _, owner in demo.records["customer"].values()} == reps, "customers spread over the teams' reps"
+    assert {owner for _, owner in demo.records["lead"].values()} <= reps
 
 
 def test_mobiles_are_valid(demo):
@@ -345,6 +361,20 @@ def test_unknown_generator_and_field_are_reported_with_pointers():
 def test_ref_to_a_form_generated_later_is_refused():
     error = bad_spec(lambda spec: spec["forms"].insert(0, spec["forms"].pop(2)))  # contact first
     assert any(p.path == "/forms/0/fields/customer/form" for p in error.problems)
+
+
+def test_organisation_problems_are_reported_with_pointers():
+    def change(spec):
+        spec["departments"][2]["parent"] = "华东销售"          # misspelt
+        spec["departments"].append({"name": "华北销售部", "parent": "华北一组"})  # parent not before it
+        spec["departments"][0]["manager"] = "wangjianguoo"
+        spec["users"][4]["roles"] = ["sale"]
+
+    problems = {p.path: p for p in bad_spec(change).problems}
+    assert problems["/departments/2/parent"].suggestion == "您是不是想写“华东销售部”？"
+    assert "华北一组" in problems["/departments/8/parent"].message
+    assert problems["/departments/0/manager"].suggestion == "您是不是想写“wangjianguo”？"
+    assert problems["/users/4/roles"].suggestion == "您是不是想写“sales”？"
 
 
 def test_nothing_is_created_when_the_spec_is_wrong():
