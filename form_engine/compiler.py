@@ -76,6 +76,10 @@ class CompiledForm:
     def subforms(self) -> list[FieldDef]:
         return [f for f in self.form.fields if f.type == "subform"]
 
+    @property
+    def attachments(self) -> list[str]:
+        return [f.name for f in self.form.fields if f.type == "attachment"]
+
     def default_values(self, context: dict) -> dict[str, Any]:
         """Defaults for a new record: literals and expressions such as today()."""
         return self._defaults(self.form.fields, self.defaults, context)

@@ -7,21 +7,23 @@ sorting and exports all get the same answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from sqlalchemy import Connection, select, update
 
 from form_engine.compiler import CompiledApp, CompiledForm
 from form_engine.definitions import ACTIONS
-from form_engine.errors import Forbidden
+from form_engine.errors import Forbidden, FormworkError
 
 from . import systables
-from .records.context import Actor
+
+if TYPE_CHECKING:  # the record service imports this module
+    from .records.context import Actor
 
 FULL, MASKED = "full", "masked"
-ACCESS_KEY = "fw.access"  # fw_sequence row bumped on every change to users, roles or departments
+ACCESS_KEY = "fw.access"  # fw_sequence row bumped on every change to users, roles, departments or definitions
 ACTION_LABELS = {"create": "新建", "read": "查看", "update": "修改", "delete": "删除", "export": "导出",
                  "import": "导入", "transfer": "转交"}
 
@@ -128,7 +130,7 @@ def scope_condition(actor: Actor, scopes: frozenset[str], owner_column):
 
 # -- who the actor is: roles and teams, cached per user until something changes -------------
 
-_loaded: dict[tuple[int, int], Actor] = {}
+_loaded: dict[tuple, Actor] = {}
 
 
 def access_stamp_query():
@@ -145,9 +147,28 @@ def bump_access(conn: Connection) -> None:
         conn.execute(seq.insert().values(key=ACCESS_KEY, value=1))
 
 
+def grant_roles(conn: Connection, user_id: int, roles: list[tuple[str, str]]) -> None:
+    """Give a user roles, each (app, role) checked against the app's published definition."""
+    from .definition_store import load_published
+
+    if not roles:
+        return
+    defined = {(a.name, r.name) for a in load_published(conn) for r in a.roles}
+    for app, role in roles:
+        if (app, role) not in defined:
+            known = "、".join(f"{a}:{r}" for a, r in sorted(defined)) or "（无）"
+            raise FormworkError(f"角色“{app}:{role}”不存在；可用的角色：{known}")
+    ur = systables.user_role
+    have = {(a, r) for a, r in conn.execute(select(ur.c.app, ur.c.role).where(ur.c.user_id == user_id))}
+    new = [{"user_id": user_id, "app": a, "role": r} for a, r in dict.fromkeys(roles) if (a, r) not in have]
+    if new:
+        conn.execute(ur.insert(), new)
+    bump_access(conn)
+
+
 def with_access(conn: Connection, actor: Actor, stamp: int | None) -> Actor:
     """The actor with its roles and its department's members, from cache while `stamp` holds."""
-    key = (actor.id, stamp or 0)
+    key = (conn.engine.url, actor.id, stamp or 0)  # per database: ids and stamps repeat across databases
     found = _loaded.get(key)
     if found is not None and found.department_id == actor.department_id and found.is_admin == actor.is_admin:
         return found
@@ -160,8 +181,7 @@ def with_access(conn: Connection, actor: Actor, stamp: int | None) -> Actor:
         members = conn.execute(select(u.c.id, u.c.department_id).where(u.c.department_id.in_(below))).all()
         team = frozenset(i for i, d in members if d == actor.department_id)
         tree = frozenset(i for i, _d in members)
-    loaded = Actor(id=actor.id, username=actor.username, full_name=actor.full_name, department_id=actor.department_id,
-                   is_admin=actor.is_admin, roles=roles, team=team, tree=tree)
+    loaded = replace(actor, roles=roles, team=team, tree=tree, stamp=stamp or 0)
     if len(_loaded) > 5000:
         _loaded.clear()
     _loaded[key] = loaded

@@ -1,7 +1,8 @@
-"""The `formwork` command: init, serve, create-user, create-token."""
+"""The `formwork` command: init, serve, users, passwords and API tokens."""
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 import typer
 from sqlalchemy.engine import make_url
@@ -9,9 +10,11 @@ from sqlalchemy.engine import make_url
 from form_engine.errors import DefinitionError, FormworkError
 
 from .auth.passwords import new_password
-from .auth.users import create_token, create_user, user_id_by_name
+from .access import grant_roles
+from .auth.tokens import get_token, list_tokens, revoke_token
+from .auth.users import create_token, create_user, reset_password, user_id_by_name
 from .clock import now
-from .database import make_engine, write
+from .database import make_engine, read, write
 from .install import init_database, template_dir
 from .settings import load_settings
 from .web.assets import AssetsMissing, check_assets, node_modules
@@ -52,8 +55,22 @@ def init(template: str = typer.Option("crm", help="应用模板名称，如 crm"
     typer.secho(f"已安装应用“{template}”，数据库：{shown}", fg="green")
     if result.demo_counts:
         typer.echo("演示数据：" + "，".join(f"{k} {v} 条" for k, v in result.demo_counts.items()))
+    if result.demo_users:
+        typer.echo(f"\n演示账号（{len(result.demo_users)} 个，密码相同）：")
+        typer.echo(_table(["账号", "姓名", "部门", "角色"],
+                          [[u.username, u.full_name, (u.department or "") + ("（负责人）" if u.manager else ""),
+                            "、".join(u.role_labels)] for u in result.demo_users]))
+        typer.secho(f"演示账号密码：{result.demo_password}   （所有演示账号共用，只显示这一次）", fg="yellow", bold=True)
     if result.admin_password:
         typer.secho(f"管理员账号：admin   密码：{result.admin_password}   （只显示这一次，请妥善保存）", fg="yellow", bold=True)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns aligned by display width: a Chinese character takes two columns in a terminal."""
+    width = lambda s: sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    line = lambda cells: "  " + "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 @app.command()
@@ -72,15 +89,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, worke
 
 @app.command("create-user")
 def create_user_cmd(username: str, full_name: str = typer.Option(None, "--name", help="姓名"),
-                    admin: bool = typer.Option(False, "--admin", help="设为管理员")) -> None:
+                    admin: bool = typer.Option(False, "--admin", help="设为系统管理员（拥有全部权限）"),
+                    roles: list[str] = typer.Option([], "--role", help="应用角色，形如 crm:sales，可重复")) -> None:
     """创建用户，打印一次性密码。"""
     settings = load_settings()
     engine = make_engine(settings.database_url)
     password = new_password()
     try:
         with write(engine) as conn:
-            create_user(conn, username=username, password=password, full_name=full_name or username,
-                        now=now(settings.timezone), is_admin=admin)
+            user_id = create_user(conn, username=username, password=password, full_name=full_name or username,
+                                  now=now(settings.timezone), is_admin=admin)
+            grant_roles(conn, user_id, [tuple(r.partition(":")[::2]) for r in roles])
     except FormworkError as exc:
         _fail(exc)
     typer.echo(f"已创建用户 {username}，密码：{password}（只显示这一次）")
@@ -97,6 +116,59 @@ def create_token_cmd(username: str, name: str = typer.Option("cli", help="令牌
     except FormworkError as exc:
         _fail(exc)
     typer.echo(token)
+
+
+@app.command("list-tokens")
+def list_tokens_cmd(username: str = typer.Argument(None, help="只列出这个用户的令牌；不填则列出所有用户的")) -> None:
+    """列出 API 令牌（不显示令牌本身）：编号、用户、名称、前缀、创建、到期、最近使用、状态。"""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    stamp = now(settings.timezone)
+    try:
+        with read(engine) as conn:
+            tokens = list_tokens(conn, now=stamp, user_id=user_id_by_name(conn, username) if username else None)
+    except FormworkError as exc:
+        _fail(exc)
+    if not tokens:
+        typer.echo("没有令牌")
+        return
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    typer.echo(_table(["编号", "用户", "名称", "前缀", "创建时间", "到期时间", "最近使用", "状态"],
+                      [[str(t.id), t.username, t.name, t.prefix, when(t.created_at),
+                        when(t.expires_at) if t.expires_at else "长期有效", when(t.last_used_at), t.status_label]
+                       for t in tokens]))
+
+
+@app.command("revoke-token")
+def revoke_token_cmd(token_id: int = typer.Argument(..., help="令牌编号（list-tokens 第一列）")) -> None:
+    """吊销 API 令牌，立即生效：之后用它的请求一律返回 401。"""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with write(engine) as conn:
+            token = get_token(conn, token_id, now=now(settings.timezone), owner=None)
+            if token.revoked_at is None:
+                token = revoke_token(conn, token_id, now=now(settings.timezone), owner=None)
+                typer.echo(f"已吊销令牌 #{token.id}（{token.username}：{token.name}）")
+            else:
+                typer.echo(f"令牌 #{token.id}（{token.username}：{token.name}）此前已吊销")
+    except FormworkError as exc:
+        _fail(exc)
+
+
+@app.command("reset-password")
+def reset_password_cmd(username: str) -> None:
+    """重置用户密码并打印一次性密码；用户登录后须先修改密码，原有登录全部退出，锁定同时解除。"""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with write(engine) as conn:
+            password = reset_password(conn, user_id=user_id_by_name(conn, username))
+    except FormworkError as exc:
+        _fail(exc)
+    typer.echo(f"已重置用户 {username} 的密码：{password}（只显示这一次；用户登录后须先修改密码）")
 
 
 def main() -> None:  # pragma: no cover

@@ -139,3 +139,11 @@ AUDIT_GUARDS = {
         "FOR EACH ROW EXECUTE FUNCTION fw_audit_append_only()",
     ],
 }
+
+
+def create_all(engine) -> None:
+    """Create the system tables (those missing) and the audit log's append-only guard."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for statement in AUDIT_GUARDS.get(conn.dialect.name, []):
+            conn.exec_driver_sql(statement)

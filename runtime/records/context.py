@@ -22,6 +22,7 @@ class Actor:
     roles: frozenset[tuple[str, str]] = frozenset()  # (app, role)
     team: frozenset[int] = frozenset()  # users of the actor's own department
     tree: frozenset[int] = frozenset()  # users of the department and every department below it
+    stamp: int = field(default=0, compare=False)  # the access stamp it was loaded at (see runtime.access)
 
     def roles_in(self, app: str) -> frozenset[str]:
         return frozenset(r for a, r in self.roles if a == app)

@@ -56,7 +56,17 @@ def file_meta(conn: Connection, file_id: str) -> dict | None:
     row = conn.execute(select(file_table).where(file_table.c.id == file_id)).first()
     if row is None:
         return None
-    return {"id": row.id, "name": row.name, "size": row.size, "type": row.content_type}
+    return {"id": row.id, "name": row.name, "size": row.size, "type": row.content_type, "created_by": row.created_by,
+            "app": row.app, "form": row.form, "record_id": row.record_id, "field": row.field}
+
+
+def bind_files(conn: Connection, form, record_id: int, names: list[str], record: dict) -> None:
+    """Tie newly attached uploads to the record field: from now on, who may download follows the record."""
+    for name in names:
+        ids = [x["id"] for x in record.get(name) or [] if isinstance(x, dict)]
+        if ids:
+            conn.execute(file_table.update().where(file_table.c.id.in_(ids), file_table.c.record_id.is_(None))
+                         .values(app=form.app, form=form.name, record_id=record_id, field=name))
 
 
 def accepted(ext: str, content_type: str, accept: tuple[str, ...]) -> bool:
@@ -74,12 +84,22 @@ def accepted(ext: str, content_type: str, accept: tuple[str, ...]) -> bool:
     return False
 
 
-def resolve_files(conn: Connection, ids: list[str], f: FieldDef, path: str, lang: str, problems: list[Problem]) -> list[dict]:
-    """The stored metadata for the ids an attachment field was given, checked against its limits."""
+def resolve_files(conn: Connection, ids: list[str], f: FieldDef, path: str, lang: str, problems: list[Problem], *,
+                  uploader: int, home: tuple) -> list[dict]:
+    """The stored metadata for the ids an attachment field was given, checked against its limits.
+
+    A file counts only if the actor uploaded it and it is not attached anywhere yet, or it is
+    already attached to this very record field (`home` = (app, form, record id, field)): nobody
+    reaches someone else's file by naming its id.
+    """
     rows = {r.id: r for r in conn.execute(select(file_table).where(file_table.c.id.in_(ids)))}
     out = []
     for file_id in ids:
         row = rows.get(file_id)
+        if row is not None and row.record_id is None and row.created_by != uploader:
+            row = None
+        if row is not None and row.record_id is not None and (row.app, row.form, row.record_id, row.field) != home:
+            row = None
         if row is None:
             problems.append(Problem(path, message("file", lang, value=file_id), "file"))
             continue

@@ -14,9 +14,11 @@ from form_engine.compiler import CompiledForm
 from form_engine.errors import BadQuery
 from form_engine.fieldtypes import field_type
 
+from ..access import FormAccess, require, scope_owners
 from .context import RecordContext
 from .query import NOT_NULL, ListQuery, condition, resolve, search_condition
-from .read import joined_displays, link_fields, link_joins
+from .read import joined_displays, link_fields, link_joins, link_rules
+from .rights import allowed, masked_names, read_scope, shows, usable, visible_fields
 from .serialize import page_plan
 
 
@@ -33,28 +35,38 @@ class Page:
 
 
 def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
+    access = allowed(ctx, form, "read")
+    if q.deleted:
+        require(access, "delete", form, ctx.lang)
     table = form.tables.main
     where = [table.c.deleted_at.isnot(None) if q.deleted else table.c.deleted_at.is_(None)]
-    where += [condition(form, f, ctx.lang) for f in q.filters]
+    scope = read_scope(ctx, form, access)
+    if scope is not None:
+        where.append(scope)
+    for f in q.filters:
+        usable(access, form, f.field, "filter", ctx.lang)
+        where.append(condition(form, f, ctx.lang))
     if q.search:
-        where.append(search_condition(form, q.search))
+        where.append(search_condition(form, q.search, lambda name: shows(access, form, name) == "full"))
+    for name, _desc in q.sort:
+        usable(access, form, name, "sort", ctx.lang)
     keys = _sort_keys(form, q)
-    fields = _projection(form, q)
-    plan = page_plan(form, fields)
+    fields = _projection(form, q, access, ctx.lang)
+    plan = page_plan(form, fields, masked_names(access, form))
     cols = [table.c[c] for c in plan.columns]
     cols += [col for _n, col, _d, _nl in keys if all(col is not c for c in cols)]  # the cursor needs every sort key
-    joined, display_cols, labels = _joins(ctx, form, fields)
-    query = select(*cols, *display_cols).select_from(joined).where(*where)
+    page = select(*cols).where(*where)
     if q.cursor:
-        query = query.where(_after(keys, _decode(q.cursor, len(keys))))
-    order = []
-    for name, col, desc, nullable in keys:
-        if nullable:
-            order.append(col.is_(None))
-        order.append(col.desc() if desc else col.asc())
-    query = query.order_by(*order).limit(q.limit + 1)
+        page = page.where(_after(keys, _decode(q.cursor, len(keys))))
+    page = page.order_by(*_order(keys)).limit(q.limit + 1)
     if q.offset and not q.cursor:
-        query = query.offset(q.offset)
+        page = page.offset(q.offset)
+    # The page is chosen first, then its links' display values are joined to those rows only:
+    # joined before the LIMIT, they would stop SQLite from reading a page straight off an index.
+    rows = page.subquery("page")
+    joined, display_cols, labels = link_joins(ctx, form, *_links(ctx, form, fields), base=rows)
+    query = select(*(rows.c[c.key] for c in cols), *display_cols).select_from(joined).order_by(
+        *_order([(n, rows.c[c.key], d, nl) for n, c, d, nl in keys]))
     result = ctx.conn.execute(query).all()
     more = len(result) > q.limit
     result = result[: q.limit]
@@ -65,20 +77,28 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
         next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
     displays = joined_displays(ctx, labels, values, result)
     items = [plan.json(v, displays) for v in values]
-    total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted))
+    scoped = None if scope is None else scope_owners(ctx.actor, access.read_scopes)
+    total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted, scoped))
     return Page(items, next_cursor, total, exact, values)
 
 
-def _joins(ctx: RecordContext, form: CompiledForm, fields):
-    key = ("joins", tuple(f.name for f in fields))
-    if key not in form.plans:
-        form.plans[key] = link_joins(ctx, form, link_fields(form, fields))
-    return form.plans[key]
+def _links(ctx: RecordContext, form: CompiledForm, fields):
+    links = link_fields(form, fields)
+    return links, link_rules(ctx, links)
 
 
-def _projection(form: CompiledForm, q: ListQuery):
+def _order(keys) -> list:
+    order = []
+    for _name, col, desc, nullable in keys:
+        if nullable:
+            order.append(col.is_(None))
+        order.append(col.desc() if desc else col.asc())
+    return order
+
+
+def _projection(form: CompiledForm, q: ListQuery, access: FormAccess, lang: str):
     if q.fields is None:
-        return [f for f in form.form.fields if f.type != "subform"]
+        return visible_fields(access, form, [f for f in form.form.fields if f.type != "subform"])
     out = []
     for name in q.fields:
         f = form.fields.get(name)
@@ -86,6 +106,8 @@ def _projection(form: CompiledForm, q: ListQuery):
             if name in ("id", "version", "created_at", "updated_at", "owner_id", "created_by", "department_id"):
                 continue
             raise BadQuery(f"表单中没有字段“{name}”")
+        if shows(access, form, name) is None:
+            usable(access, form, name, "fields", lang)
         if f.type != "subform":
             out.append(f)
     return out

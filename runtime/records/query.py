@@ -153,11 +153,12 @@ def _split(raw) -> list[str]:
     return [x.strip() for x in str(raw).replace("，", ",").split(",") if x.strip()]
 
 
-def search_condition(form: CompiledForm, text: str):
+def search_condition(form: CompiledForm, text: str, may_use=lambda name: True):
+    """Every word in some searchable field the viewer sees in full (a hidden or masked field is never searched)."""
     cols = []
     for f in form.stored_fields():
         ft = field_type(f.type)
-        if (f.searchable if f.searchable is not None else ft.searchable):
+        if (f.searchable if f.searchable is not None else ft.searchable) and may_use(f.name):
             cols.append(form.tables.main.c[f.col])
     if not cols:
         return false()

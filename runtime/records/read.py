@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
 from form_engine.errors import NotFound
 
+from ..access import require, scope_owners
 from .context import RecordContext
-from .references import display_maps, display_text, link_target
+from .references import display_maps, display_text, link_target, mask_display
+from .rights import access_of, allowed, read_scope, shows, view, visible_fields
 from .serialize import LINKS, child_values, record_json, row_values
 
 USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
@@ -26,10 +28,16 @@ def not_found(ctx: RecordContext, form: CompiledForm, record_id) -> NotFound:
 
 
 def load_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False,
-                for_update: bool = False) -> dict:
-    """Stored values of one live record (or one in the recycle bin), subform rows included."""
+                for_update: bool = False, scope=None) -> dict:
+    """Stored values of one live record (or one in the recycle bin), subform rows included.
+
+    No permission check: callers pass the actor's read `scope` (a record outside it is "not found").
+    """
     lock = for_update and ctx.conn.dialect.name == "postgresql"
-    row = ctx.conn.execute(_record_query(form.tables.main, deleted, lock), {"id": record_id}).first()
+    query = _record_query(form.tables.main, deleted, lock)
+    if scope is not None:
+        query = query.where(scope)
+    row = ctx.conn.execute(query, {"id": record_id}).first()
     if row is None:
         raise not_found(ctx, form, record_id)
     values = row_values(form, row)
@@ -57,18 +65,33 @@ def link_fields(form: CompiledForm, fields: list[FieldDef] | None = None) -> lis
 
 
 def record_out(ctx: RecordContext, form: CompiledForm, values: dict, displays: dict | None = None) -> dict:
-    """One record in its API shape, with display values for every link."""
+    """One record in its API shape, as the actor may see it, with display values for every link."""
+    access = access_of(ctx, form)
+    values = view(access, form, values)
     if displays is None:
         displays = display_maps(ctx, link_fields(form), [values])
     for f in form.subforms():
         rows = values.get(f.name) or []
         displays[f.name] = display_maps(ctx, [c for c in f.fields if c.type in LINKS], rows)
-    return record_json(form, values, displays)
+    fields = visible_fields(access, form, form.form.fields)
+    return record_json(form, values, displays, fields)
+
+
+def read_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
+    """One record's values as the actor may see them (hidden fields left out, masked ones masked)."""
+    access = allowed(ctx, form, "read")
+    if deleted:
+        require(access, "delete", form, ctx.lang)
+    return view(access, form, load_record(ctx, form, record_id, deleted=deleted, scope=read_scope(ctx, form, access)))
 
 
 def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
     """One record read with its links' display values in a single joined query."""
+    access = allowed(ctx, form, "read")
     query, labels = _detail_query(ctx, form, deleted)
+    scope = read_scope(ctx, form, access)
+    if scope is not None:
+        query = query.where(scope)
     row = ctx.conn.execute(query, {"id": record_id}).first()
     if row is None:
         raise not_found(ctx, form, record_id)
@@ -81,41 +104,73 @@ def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, delete
 
 
 def _detail_query(ctx: RecordContext, form: CompiledForm, deleted: bool):
-    """SELECT the record LEFT JOIN each link's target for its display column; built once per form."""
-    key = ("detail", deleted)
+    """SELECT the record LEFT JOIN each link's target for its display column; built once per form and access."""
+    rules = link_rules(ctx, link_fields(form))
+    key = ("detail", deleted, rules)
     if key not in form.plans:
         table = form.tables.main
-        joined, extra, labels = link_joins(ctx, form, link_fields(form))
+        joined, extra, labels = link_joins(ctx, form, link_fields(form), rules)
         query = select(table, *extra).select_from(joined).where(
             table.c.id == bindparam("id"), table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
         form.plans[key] = (query, labels)
     return form.plans[key]
 
 
-def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef]):
-    """The form's table LEFT JOINed to each link's target, and the labelled display columns.
+def link_rules(ctx: RecordContext, links: list[FieldDef]) -> tuple:
+    """Per link field, what the actor may see of the record it points at (a plan-cache key).
 
-    Display values then come with the rows themselves: no query per link, none per row.
+    None: nothing (no read right on the target form, or its title field hidden); otherwise
+    (owners or None for every record, whether the title shows masked).
     """
-    table = form.tables.main
+    out = []
+    for f in links:
+        if f.type != "relation":
+            out.append((f.name, (None, False)))
+            continue
+        target = ctx.app.forms[f.target]
+        access = access_of(ctx, target)
+        title = f.display_field or target.title_field
+        how = shows(access, target, title) if title in target.fields else "full"
+        if not access.can("read") or how is None:
+            out.append((f.name, None))
+        else:
+            out.append((f.name, (scope_owners(ctx.actor, access.read_scopes), how == "masked")))
+    return tuple(out)
+
+
+def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], rules: tuple, base=None):
+    """The form's table (or `base`, a selection of its rows) LEFT JOINed to each link's target, and
+    the labelled display columns.
+
+    Display values then come with the rows themselves: no query per link, none per row. A
+    target the actor may not see is not joined, and a joined one only within the actor's scope.
+    """
+    table = form.tables.main if base is None else base
     joined, extra, labels = table, [], []
-    for i, f in enumerate(links):
+    for i, (f, (_name, rule)) in enumerate(zip(links, rules)):
+        if rule is None:
+            continue
+        owners, masked = rule
         target, col = link_target(ctx, f)
         alias = target.alias(f"link_{i}")
         own = table.c[form.fields[f.name].col] if f.name in form.fields else table.c[f.name]
-        joined = joined.outerjoin(alias, alias.c.id == own)
+        on = alias.c.id == own
+        if owners is not None:
+            on = and_(on, alias.c.owner_id.in_(sorted(owners)))
+        joined = joined.outerjoin(alias, on)
         extra.append(alias.c[col.key].label(f"display_{i}"))
-        labels.append((f, f"display_{i}"))
+        labels.append((f, f"display_{i}", masked))
     return joined, extra, labels
 
 
 def joined_displays(ctx: RecordContext, labels, values: list[dict], rows) -> dict[str, dict[int, str]]:
     """id → display text per link field, read from the labelled columns of joined rows."""
-    out: dict[str, dict[int, str]] = {f.name: {} for f, _ in labels}
+    out: dict[str, dict[int, str]] = {f.name: {} for f, _l, _m in labels}
     for v, row in zip(values, rows):
         m = row._mapping
-        for f, label in labels:
+        for f, label, masked in labels:
             link, shown = v.get(f.name), m[label]
             if link is not None and shown is not None and link not in out[f.name]:
-                out[f.name][link] = display_text(ctx, f, shown)
+                text = display_text(ctx, f, shown)
+                out[f.name][link] = mask_display(ctx, f, text) if masked else text
     return out

@@ -12,7 +12,9 @@ from form_engine.fieldtypes import field_type
 from form_engine.messages import message
 
 from .. import systables
+from ..access import scope_owners
 from .context import RecordContext
+from .rights import access_of, mask
 
 
 def link_target(ctx: RecordContext, f: FieldDef) -> tuple[Table, object]:
@@ -35,10 +37,14 @@ def _live(table: Table):
     return None
 
 
-def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem]) -> None:
-    """Add a problem for every link (top level and in rows) to a record that does not exist."""
+def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem],
+                only: set[str] | None = None) -> None:
+    """Add a problem for every link (top level and in rows) to a record that does not exist — or
+    that the actor may not see. `only`: the fields to check (an update checks what it changes)."""
     wanted: list[tuple[FieldDef, str, int]] = []
     for f in form.form.fields:
+        if only is not None and f.name not in only:
+            continue
         if f.type in ("relation", "user", "department") and record.get(f.name) is not None:
             wanted.append((f, f.name, record[f.name]))
         if f.type == "subform":
@@ -55,9 +61,19 @@ def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: 
         table, _ = link_target(ctx, f)
         live_only = f.type != "department"
         if len(ids) == 1:  # the usual case; an expanding IN costs more to prepare than the query
-            found[key] = set(ctx.conn.execute(_existing_one(table, live_only), {"id": next(iter(ids))}).scalars())
+            query, params = _existing_one(table, live_only), {"id": next(iter(ids))}
         else:
-            found[key] = set(ctx.conn.execute(_existing_query(table, live_only), {"ids": list(ids)}).scalars())
+            query, params = _existing_query(table, live_only), {"ids": list(ids)}
+        if f.type == "relation":  # a record the actor may not see is one that does not exist
+            target = ctx.app.forms[f.target]
+            access = access_of(ctx, target)
+            if not access.can("read"):
+                found[key] = set()
+                continue
+            owners = scope_owners(ctx.actor, access.read_scopes)
+            if owners is not None:
+                query = query.where(table.c.owner_id.in_(sorted(owners)))
+        found[key] = set(ctx.conn.execute(query, params).scalars())
     for f, path, value in wanted:
         if value not in found[(f.type, f.target)]:
             code = field_type(f.type).missing_code
@@ -70,10 +86,15 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
     Fields that show the same column of the same table (owner and creator: fw_user.full_name)
     share one query, so a page costs one query per distinct target, never one per row.
     """
+    from .read import link_rules  # read builds on this module
+
+    rules = dict(link_rules(ctx, fields))
     wanted: dict[tuple, tuple[Table, object, FieldDef, set[int]]] = {}
     for f in fields:
+        if rules[f.name] is None:
+            continue
         table, col = link_target(ctx, f)
-        key = (table.name, col.key)
+        key = (table.name, col.key, rules[f.name])
         ids = {r[f.name] for r in rows if r.get(f.name) is not None}
         if key in wanted:
             wanted[key][3].update(ids)
@@ -84,12 +105,19 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
         if not ids:
             shown[key] = {}
             continue
-        rows_out = ctx.conn.execute(_display_query(table, col), {"ids": list(ids)})
-        shown[key] = {rid: display_text(ctx, f, value) for rid, value in rows_out}
+        owners, masked = key[2]
+        query = _display_query(table, col)
+        if owners is not None:
+            query = query.where(table.c.owner_id.in_(sorted(owners)))
+        texts = {rid: display_text(ctx, f, value) for rid, value in ctx.conn.execute(query, {"ids": list(ids)})}
+        shown[key] = {rid: mask_display(ctx, f, t) for rid, t in texts.items()} if masked else texts
     out = {}
     for f in fields:
+        if rules[f.name] is None:
+            out[f.name] = {}
+            continue
         table, col = link_target(ctx, f)
-        out[f.name] = shown[(table.name, col.key)]
+        out[f.name] = shown[(table.name, col.key, rules[f.name])]
     return out
 
 
@@ -113,6 +141,12 @@ def _existing_query(table: Table, live_only: bool):
 def _display_query(table: Table, col):
     """Built once per target: SQLAlchemy's statement building costs more than the query itself."""
     return select(table.c.id, col).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def mask_display(ctx: RecordContext, f: FieldDef, text: str) -> str:
+    """A linked record's title for a viewer who sees that title masked."""
+    target = ctx.app.forms[f.target]
+    return mask(target, f.display_field or target.title_field, text)
 
 
 def display_text(ctx: RecordContext, f: FieldDef, value) -> str:

@@ -43,11 +43,14 @@ def _time(value):
     return None if value is None else value.isoformat(timespec="seconds")
 
 
-def record_json(form: CompiledForm, values: dict, displays: dict[str, dict[int, str]]) -> dict[str, Any]:
-    """The API shape of a whole record: the list-row shape plus its subform rows."""
-    out = page_plan(form, [f for f in form.form.fields if f.type != "subform"]).json(values, displays)
-    for f in form.subforms():
-        out[f.name] = value_json(f, values.get(f.name), displays.get(f.name))
+def record_json(form: CompiledForm, values: dict, displays: dict[str, dict[int, str]],
+                fields: list[FieldDef] | None = None) -> dict[str, Any]:
+    """The API shape of a whole record (its `fields`, default all): the list-row shape plus subform rows."""
+    fields = list(form.form.fields) if fields is None else fields
+    out = page_plan(form, [f for f in fields if f.type != "subform"]).json(values, displays)  # values come viewed
+    for f in fields:
+        if f.type == "subform":
+            out[f.name] = value_json(f, values.get(f.name), displays.get(f.name))
     return out
 
 
@@ -76,11 +79,12 @@ class PagePlan:
     SYSTEM = ("id", "version", "created_at", "updated_at", "created_by", "owner_id", "department_id",
               "flow_status", "deleted_at")
 
-    def __init__(self, form: CompiledForm, fields: list[FieldDef]):
+    def __init__(self, form: CompiledForm, fields: list[FieldDef], masked: frozenset[str] = frozenset()):
         self.fields = [f for f in fields if field_type(f.type).stored]
         self.columns = list(self.SYSTEM) + [f.col for f in self.fields]
         self.names = list(self.SYSTEM) + [f.name for f in self.fields]
-        self.readers = [None] * len(self.SYSTEM) + [_bound(field_type(f.type), "from_db", f) for f in self.fields]
+        self.readers = [None] * len(self.SYSTEM) + [
+            _masker(form, f) if f.name in masked else _bound(field_type(f.type), "from_db", f) for f in self.fields]
         self.writers = []
         for f in self.fields:
             if f.type in LINKS:
@@ -119,9 +123,16 @@ def _bound(ft, method: str, f: FieldDef):
     return lambda value: bound(value, f)
 
 
-def page_plan(form: CompiledForm, fields: list[FieldDef]) -> PagePlan:
-    key = tuple(f.name for f in fields)
+def _masker(form: CompiledForm, f: FieldDef):
+    """Read a column straight into its masked form: the full value never reaches the page."""
+    from .rights import mask
+    read = _bound(field_type(f.type), "from_db", f)
+    return lambda value: mask(form, f.name, read(value) if read is not None else value)
+
+
+def page_plan(form: CompiledForm, fields: list[FieldDef], masked: frozenset[str] = frozenset()) -> PagePlan:
+    key = (tuple(f.name for f in fields), masked)
     plan = form.plans.get(key)
     if plan is None:
-        plan = form.plans[key] = PagePlan(form, fields)
+        plan = form.plans[key] = PagePlan(form, fields, masked)
     return plan

@@ -17,21 +17,27 @@ from form_engine.fieldtypes.base import EMPTY
 from form_engine.fieldtypes.computed import format_number, number_period
 from form_engine.messages import message
 
+from .. import systables
+from .audit import log_change
 from .context import RecordContext
-from .files import resolve_files
+from .files import bind_files, resolve_files
 from .read import load_record, record_out
 from .references import check_links
+from .rights import allowed, check_write_scope, field_problems, forbidden_field, read_scope
 from .sequences import next_value
 from .serialize import to_db_values
 
 
 def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_form: bool = False) -> dict:
     """Validate and insert a record owned by the actor; returns the stored values."""
+    access = allowed(ctx, form, "create")
+    data, refused, compare = field_problems(ctx, form, access, data, None)
     values, problems = form.inputs.validate(data, lang=ctx.lang, from_form=from_form)
+    problems = refused + problems + [forbidden_field(ctx, n) for n in compare if values.get(n) not in EMPTY]
     record = {**form.default_values(_expression_context(ctx, {})), **values}
     record.update(created_at=ctx.now, updated_at=ctx.now, created_by=ctx.actor.id,
                   owner_id=ctx.actor.id, department_id=ctx.actor.department_id, version=1)
-    _prepare(ctx, form, record, problems, touched=set(values))
+    _prepare(ctx, form, record, problems, touched=set(values), record_id=None)
     _unique(ctx, form, record, None, problems)
     if problems:
         raise RecordInvalid(problems)
@@ -48,21 +54,30 @@ def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_fo
     for f in form.form.fields:
         record.setdefault(f.name, [] if f.type == "subform" else None)
     _write_rows(ctx, form, new_id, record, replace=False)
+    _bind_files(ctx, form, new_id, record, set(values))
+    log_change(ctx, form, "create", new_id, None, record)
     return record
 
 
 def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: dict, *,
                   expected_version: int | None, from_form: bool = False) -> dict:
     """Apply changes read at `expected_version`; a stale version raises Conflict with current values."""
-    current = load_record(ctx, form, record_id, for_update=True)
+    access, current = _writable_record(ctx, form, record_id, "update")
     if expected_version is not None and current["version"] != expected_version:
         raise _conflict(ctx, form, current)
+    data, refused, compare = field_problems(ctx, form, access, data, current)
     values, problems = form.inputs.validate(data, lang=ctx.lang, from_form=from_form)
+    problems = refused + problems
     for name in values:
-        if form.is_readonly(name, current) and values[name] != current.get(name) and name in form.fields:
+        if name not in form.fields or values[name] == current.get(name):
+            continue
+        if name in compare:
+            problems.append(forbidden_field(ctx, name))
+        elif form.is_readonly(name, current):
             problems.append(Problem(name, "此项当前为只读，不能修改" if ctx.lang != "en" else "This field is read-only now", "readonly"))
     record = {**current, **values}
-    _prepare(ctx, form, record, problems, touched=set(values))
+    changed = {n for n in values if values[n] != current.get(n)}
+    _prepare(ctx, form, record, problems, touched=set(values), record_id=record_id, changed=changed)
     _unique(ctx, form, record, record_id, problems)
     if problems:
         raise RecordInvalid(problems)
@@ -76,23 +91,26 @@ def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: 
         raise _conflict(ctx, form, load_record(ctx, form, record_id))
     record.update(updated_at=ctx.now, version=version)
     _write_rows(ctx, form, record_id, record, replace=True, only=set(values))
+    _bind_files(ctx, form, record_id, record, set(values))
+    log_change(ctx, form, "update", record_id, current, record)
     return record
 
 
 def delete_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, expected_version: int | None = None) -> dict:
     """Move a record to the recycle bin."""
-    current = load_record(ctx, form, record_id, for_update=True)
+    _access, current = _writable_record(ctx, form, record_id, "delete")
     if expected_version is not None and current["version"] != expected_version:
         raise _conflict(ctx, form, current)
     table = form.tables.main
     ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
                      .values(deleted_at=ctx.now, updated_at=ctx.now, version=current["version"] + 1))
+    log_change(ctx, form, "delete", record_id, None, None)
     return {**current, "deleted_at": ctx.now, "version": current["version"] + 1}
 
 
 def restore_record(ctx: RecordContext, form: CompiledForm, record_id: int) -> dict:
     """Bring a record back from the recycle bin, unless a unique value is now taken."""
-    current = load_record(ctx, form, record_id, deleted=True, for_update=True)
+    _access, current = _writable_record(ctx, form, record_id, "delete", deleted=True)
     problems: list[Problem] = []
     _unique(ctx, form, current, record_id, problems)
     if problems:
@@ -100,14 +118,47 @@ def restore_record(ctx: RecordContext, form: CompiledForm, record_id: int) -> di
     table = form.tables.main
     ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
                      .values(deleted_at=None, updated_at=ctx.now, version=current["version"] + 1))
+    log_change(ctx, form, "restore", record_id, None, None)
     return {**current, "deleted_at": None, "updated_at": ctx.now, "version": current["version"] + 1}
+
+
+def transfer_record(ctx: RecordContext, form: CompiledForm, record_id: int, owner_id: int, *,
+                    expected_version: int | None = None) -> dict:
+    """Give a record to another owner (an active user): a permission of its own, audited."""
+    _access, current = _writable_record(ctx, form, record_id, "transfer")
+    if expected_version is not None and current["version"] != expected_version:
+        raise _conflict(ctx, form, current)
+    u = systables.user
+    target = ctx.conn.execute(select(u.c.id, u.c.department_id)
+                              .where(u.c.id == owner_id, u.c.is_active.is_(True))).first()
+    if target is None:
+        raise RecordInvalid([Problem("owner_id", "请选择一位在职的用户作为新负责人" if ctx.lang != "en"
+                                     else "Choose an active user as the new owner", "owner")])
+    if owner_id == current["owner_id"]:
+        return current
+    table = form.tables.main
+    version = current["version"] + 1
+    ctx.conn.execute(sql_update(table).where(table.c.id == record_id)
+                     .values(owner_id=owner_id, department_id=target.department_id, updated_at=ctx.now, version=version))
+    log_change(ctx, form, "transfer", record_id, {"owner_id": current["owner_id"]}, {"owner_id": owner_id})
+    return {**current, "owner_id": owner_id, "department_id": target.department_id, "updated_at": ctx.now,
+            "version": version}
+
+
+def _writable_record(ctx: RecordContext, form: CompiledForm, record_id: int, action: str, *, deleted: bool = False):
+    """The record, if the actor may `action` it: 404 outside the read scope, 403 outside the write scope."""
+    access = allowed(ctx, form, action)
+    current = load_record(ctx, form, record_id, deleted=deleted, for_update=True, scope=read_scope(ctx, form, access))
+    check_write_scope(ctx, form, access, current)
+    return access, current
 
 
 def _expression_context(ctx: RecordContext, record: dict) -> dict:
     return {"created_at": ctx.now, "updated_at": ctx.now, **record}
 
 
-def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem], touched: set[str]) -> None:
+def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: list[Problem], touched: set[str],
+             record_id: int | None, changed: set[str] | None = None) -> None:
     """Row defaults, formulas, attachments, required checks (visibility-aware), rules, links."""
     bad = {p.path for p in problems}  # a field that failed coercion needs no "required" on top
     for f in form.subforms():
@@ -118,9 +169,16 @@ def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: lis
     for f in form.form.fields:
         if f.type == "attachment" and f.name in touched and record.get(f.name) not in EMPTY:
             ids = [x["id"] if isinstance(x, dict) else x for x in record[f.name]]
-            record[f.name] = resolve_files(ctx.conn, ids, f, f.name, ctx.lang, problems) or None
+            record[f.name] = resolve_files(ctx.conn, ids, f, f.name, ctx.lang, problems, uploader=ctx.actor.id,
+                                           home=(form.app, form.name, record_id, f.name)) or None
     problems.extend(p for p in form.check_record(record, ctx.lang) if p.path not in bad)
-    check_links(ctx, form, record, problems)
+    check_links(ctx, form, record, problems, only=changed)  # links kept as they were stay valid
+
+
+def _bind_files(ctx: RecordContext, form: CompiledForm, record_id: int, record: dict, touched: set[str]) -> None:
+    names = [n for n in form.attachments if n in touched]
+    if names:
+        bind_files(ctx.conn, form, record_id, names, record)
 
 
 def _unique(ctx: RecordContext, form: CompiledForm, record: dict, record_id: int | None, problems: list[Problem]) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from form_engine.errors import NotFound
+from form_engine.errors import FormworkError, NotFound
 from form_engine.metaschema import app_schema
 
 from ..database import read
+from ..records import read_record
 from ..records.files import file_meta, file_path, save_upload
 from .deps import CurrentActor, State, record_context
 
@@ -35,10 +36,25 @@ def upload_route(app: str, file: UploadFile, request: Request, state: State, act
 
 
 @router.get("/files/{file_id}", summary="下载附件")
-def download_route(file_id: str, state: State, actor: CurrentActor) -> FileResponse:
+def download_route(file_id: str, request: Request, state: State, actor: CurrentActor) -> FileResponse:
+    """Whoever may see the record field a file is attached to; before that, only its uploader."""
     with read(state.engine) as conn:
         meta = file_meta(conn, file_id)
+    if meta is not None and not _may_download(request, state, actor, meta):
+        meta = None
     path = file_path(state.settings.data_dir, file_id) if meta else None
     if meta is None or not path.exists():
         raise NotFound("文件不存在或已被删除")
     return FileResponse(path, media_type=meta["type"], filename=meta["name"])
+
+
+def _may_download(request: Request, state, actor, meta: dict) -> bool:
+    if meta["record_id"] is None:
+        return actor.is_admin or meta["created_by"] == actor.id
+    try:
+        form = state.registry.form(meta["app"], meta["form"])
+        with record_context(request, state, actor, meta["app"], writing=False) as ctx:
+            values = read_record(ctx, form, meta["record_id"])
+    except FormworkError:
+        return False
+    return any(isinstance(x, dict) and x.get("id") == meta["id"] for x in values.get(meta["field"]) or [])

@@ -9,11 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Header, Request
 
-from form_engine.errors import FormworkError
+from form_engine.errors import FormworkError, Problem, RecordInvalid
 from form_engine.record_schema import record_schema
 
-from ..records import (ListQuery, create_record, delete_record, get_record, list_records, record_out,
-                       restore_record, update_record)
+from ..records import (ListQuery, create_record, delete_record, get_record, list_records, record_history, record_out,
+                       restore_record, transfer_record, update_record)
 from .deps import api_context
 from .responses import JSONResponse
 
@@ -87,6 +87,31 @@ def restore_route(app: str, form: str, record_id: int, request: Request) -> JSON
     with api_context(request, app, form, writing=True) as (ctx, compiled):
         out = record_out(ctx, compiled, restore_record(ctx, compiled, record_id))
     return _record(out)
+
+
+@router.post("/records/{record_id}/transfer", summary="转交负责人", response_model=None)
+def transfer_route(app: str, form: str, record_id: int, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
+    """Body: {"owner_id": user id, "version": optional}; needs the role's transfer right."""
+    with api_context(request, app, form, writing=True) as (ctx, compiled):
+        owner = body.get("owner_id")
+        if isinstance(owner, dict):
+            owner = owner.get("id")
+        if not isinstance(owner, int) or isinstance(owner, bool):
+            raise RecordInvalid([Problem("owner_id", "请给出新负责人的用户 ID（整数）", "owner")])
+        version = body.get("version")
+        record = transfer_record(ctx, compiled, record_id, owner, expected_version=version if isinstance(version, int) else None)
+        out = record_out(ctx, compiled, record)
+    return _record(out)
+
+
+@router.get("/records/{record_id}/history", summary="记录的变更历史（新的在前）", response_model=None)
+def history_route(app: str, form: str, record_id: int, request: Request) -> JSONResponse:
+    with api_context(request, app, form, writing=False) as (ctx, compiled):
+        items = record_history(ctx, compiled, record_id)
+        return JSONResponse({"items": [
+            {"id": h.entry.id, "at": h.entry.at.isoformat(timespec="seconds"), "action": h.entry.action,
+             "user": {"id": h.entry.user_id, "display": h.entry.user_name}, "via": h.entry.via,
+             "changes": {c.field: {"old": c.old, "new": c.new} for c in h.changes}} for h in items]})
 
 
 @router.get("/schema", summary="表单的 JSON Schema", response_model=None)

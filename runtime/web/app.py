@@ -14,12 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from ..apps import AppRegistry
 from ..database import make_engine
 from ..settings import Settings, load_settings
-from . import api_misc, api_records
+from . import api_account, api_misc, api_records
 from .assets import check_assets, node_modules, vendor_router
 from .errors import install_error_handlers
 from .openapi import build_openapi
 from .pages import render_error
+from .admin import router as admin_router
 from .pages import router as pages_router
+from .pages.account import PasswordChangeRequired, password_change_first
 from .state import ServerState
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -43,8 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.formwork = state
     app.openapi = lambda: build_openapi(app, state)
     install_error_handlers(app, render_error)
+    app.add_exception_handler(PasswordChangeRequired, password_change_first)  # pages wait for a new password
     app.include_router(api_records.router)
     app.include_router(api_misc.router)
+    app.include_router(api_account.router)
     app.include_router(vendor_router(vendor))
 
     @app.get("/docs", include_in_schema=False)
@@ -54,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    swagger_css_url="/static/vendor/swagger-ui.css", swagger_favicon_url="/static/favicon.svg")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages_router)
+    app.include_router(admin_router)
     return app

@@ -64,20 +64,31 @@ def authenticate(conn: Connection, request: Request, state: ServerState) -> Acto
     header = request.headers.get("authorization", "")
     stamp = now(state.settings.timezone)
     if header.lower().startswith("bearer "):
-        return token_actor(conn, header[7:].strip(), stamp)
+        actor = token_actor(conn, header[7:].strip(), stamp)
+        if actor is not None:
+            _sync(state, actor)
+        return actor
     key = session_key(request, state)
     if key is None:
         return None
     found = session_actor(conn, key, stamp)
     if found is None:
         return None
-    actor, csrf = found
+    actor, csrf, must_change_password = found
+    _sync(state, actor)
     request.state.csrf = csrf
+    request.state.must_change_password = must_change_password  # pages send the user to change it first
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
         if sent != csrf:
             raise CsrfFailed("页面已过期或请求来源无法确认，请刷新页面后重试")
     return actor
+
+
+def _sync(state: ServerState, actor: Actor) -> None:
+    if actor.stamp != state.registry.stamp:
+        state.registry.sync(state.engine, actor.stamp)
+        state.openapi_cache = None
 
 
 def _required(actor: Actor | None) -> Actor:
@@ -100,16 +111,16 @@ def request_lang(request: Request, state: ServerState) -> str:
 
 @contextmanager
 def record_context(request: Request, state: ServerState, actor: Actor, app: str, *, writing: bool) -> Iterator[RecordContext]:
-    """A record context in one transaction: a write transaction commits when the block ends."""
+    """A record context for pages in one transaction: a write transaction commits when the block ends."""
     compiled = state.registry.app(app)
     with (write if writing else read)(state.engine) as conn:
-        yield _context(conn, request, state, compiled, actor)
+        yield _context(conn, request, state, compiled, actor, "page")
 
 
-def _context(conn: Connection, request: Request, state: ServerState, compiled, actor: Actor) -> RecordContext:
+def _context(conn: Connection, request: Request, state: ServerState, compiled, actor: Actor, via: str) -> RecordContext:
     return RecordContext(conn=conn, app=compiled, actor=actor, now=now_precise(state.settings.timezone),
                          data_dir=state.settings.data_dir, lang=request_lang(request, state),
-                         count_cache=state.count_cache)
+                         count_cache=state.count_cache, via=via)
 
 
 @contextmanager
@@ -119,4 +130,4 @@ def api_context(request: Request, app: str, form: str, *, writing: bool) -> Iter
     with (write if writing else read)(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))  # before any lookup: no 404s for strangers
         compiled = state.registry.form(app, form)
-        yield _context(conn, request, state, state.registry.app(app), actor), compiled
+        yield _context(conn, request, state, state.registry.app(app), actor, "api"), compiled

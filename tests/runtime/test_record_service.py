@@ -41,7 +41,7 @@ def booking(engine, settings, tmp_path):
 
     def run(fn, *args, **kw):
         with write(engine) as conn:
-            ctx = RecordContext(conn=conn, app=compiled, actor=Actor(id=1, username="u", full_name="用户"),
+            ctx = RecordContext(conn=conn, app=compiled, actor=Actor(id=1, username="u", full_name="用户", is_admin=True),
                                 now=now_precise(settings.timezone), data_dir=Path(tmp_path))
             return fn(ctx, compiled.forms["reservation"], *args, **kw)
     return run

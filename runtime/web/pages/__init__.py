@@ -7,14 +7,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from . import auth, detail, editing, home, listing, pickers
+from . import account, auth, detail, editing, home, listing, pickers
 from .guard import login_url
 from .i18n import translate
 from .templating import is_htmx, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 # Order matters: fixed segments (new, trash, _pick…) must match before /{record_id}.
-for module in (auth, home, pickers, editing, listing, detail):
+for module in (auth, account, home, pickers, editing, listing, detail):
     router.include_router(module.router)
 
 

@@ -5,17 +5,23 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from form_engine.compiler import CompiledApp, CompiledForm
-from form_engine.errors import Conflict
+from form_engine.errors import Conflict, RecordInvalid
 
-from ...records import ListQuery, delete_record, list_records, load_record, record_out
+from ... import systables
+from ...access import form_access, scope_owners
+from ...database import read
+from ...records import ListQuery, delete_record, list_records, read_record, record_out, transfer_record
 from ...records.context import RecordContext
+from ...records.rights import access_of, allowed, check_write_scope
 from ..deps import State, record_context
 from . import layout
 from . import listview as lv
 from .cells import Cell, cell, is_numeric
 from .flash import set_flash
+from .history import history_items
 from .guard import PageActor, Posted
 from .i18n import translate
 from .nav import chrome, form_href, parse_id
@@ -55,7 +61,7 @@ class RelatedPanel:
     headers: list[lv.Header]
     rows: list[lv.Row]
     all_href: str
-    new_href: str
+    new_href: str | None
 
 
 def record_title(form: CompiledForm, values: dict, lang: str) -> str:
@@ -70,7 +76,7 @@ def detail_sections(app: str, form: CompiledForm, values: dict, shown: dict, lan
         section = Section(spec.title, spec.columns)
         for name in spec.fields:
             f = form.fields[name]
-            if not form.is_visible(name, values):
+            if name not in shown or not form.is_visible(name, values):  # not in shown: hidden from this viewer
                 continue
             label = f.label.text(lang)
             if f.type == "subform":
@@ -103,7 +109,10 @@ def related_panels(ctx: RecordContext, app: CompiledApp, form: CompiledForm, rec
     for other in app.forms.values():
         links = [f for f in other.form.fields if f.type == "relation" and f.target == form.name]
         for f in links:
-            columns = [c for c in lv.list_columns(other) if c.name != f.name][:5]
+            access = form_access(app, ctx.actor, other)
+            if not access.can("read"):
+                continue
+            columns = [c for c in lv.list_columns(other, access) if c.name != f.name][:5]
             query = ListQuery.from_params([(f.name, str(record_id)), ("limit", str(RELATED_ROWS))], other)
             page = list_records(ctx, other, query)
             label = other.label.text(lang) + (f"（{f.label.text(lang)}）" if len(links) > 1 else "")
@@ -113,7 +122,8 @@ def related_panels(ctx: RecordContext, app: CompiledApp, form: CompiledForm, rec
                 [lv.Header(c.label.text(lang), None, "", is_numeric(c)) for c in columns],
                 lv.rows(app.name, other, columns, page, lang),
                 with_query(form_href(app.name, other.name), [(f.name, str(record_id))]),
-                with_query(form_href(app.name, other.name, "new"), [(f.name, str(record_id))])))
+                with_query(form_href(app.name, other.name, "new"), [(f.name, str(record_id))])
+                if access.can("create") else None))
     return panels
 
 
@@ -124,17 +134,24 @@ def detail_page(app: str, form: str, record_id: str, request: Request, state: St
     lang = lang_of(request)
     compiled_app = state.registry.app(app)
     with record_context(request, state, actor, app, writing=False) as ctx:
-        values = load_record(ctx, compiled, rid)
+        values = read_record(ctx, compiled, rid)
         shown = record_out(ctx, compiled, values)
         related = related_panels(ctx, compiled_app, compiled, rid, lang)
+        access = access_of(ctx, compiled)
+        changeable = scope_owners(actor, access.write_scopes)
+        changeable = changeable is None or values.get("owner_id") in changeable
+        history = history_items(ctx, compiled, rid)
     title = record_title(compiled, values, lang)
     label = compiled.label.text(lang)
     context = {
-        **chrome(compiled_app, lang, form=compiled, crumbs=[(title, None)]), "form": compiled, "form_label": label,
+        **chrome(compiled_app, lang, actor, form=compiled, crumbs=[(title, None)]), "form": compiled, "form_label": label,
         "record": values, "title": title, "sections": detail_sections(app, compiled, values, shown, lang),
         "system": system_info(shown, values, lang), "related": related,
         "open_tab": next((p.key for p in related if p.rows), related[0].key if related else None),
-        "edit_href": form_href(app, form, rid, "edit"), "delete_href": form_href(app, form, rid, "delete"),
+        "edit_href": form_href(app, form, rid, "edit") if changeable and access.can("update") else None,
+        "delete_href": form_href(app, form, rid, "delete") if changeable and access.can("delete") else None,
+        "transfer_href": form_href(app, form, rid, "transfer") if changeable and access.can("transfer") else None,
+        "history": history,
         "list_href": form_href(app, form),
         "confirm": translate("确定删除这条{label}记录吗？删除后可以在回收站中恢复。", lang, label=label),
     }
@@ -154,3 +171,55 @@ def delete(app: str, form: str, record_id: str, request: Request, state: State, 
         return set_flash(redirect(request, form_href(app, form, rid)), request, exc.detail, "error")
     response = redirect(request, form_href(app, form))
     return set_flash(response, request, translate("已删除，可在回收站中恢复", lang))
+
+
+def _transfer_page(request: Request, state, actor, compiled: CompiledForm, values: dict, shown: dict, *,
+                   error: str | None = None, status: int = 200) -> Response:
+    lang = lang_of(request)
+    u, d = systables.user, systables.department
+    with read(state.engine) as conn:
+        users = conn.execute(select(u.c.id, u.c.full_name, d.c.name).select_from(u.outerjoin(d, d.c.id == u.c.department_id))
+                             .where(u.c.is_active.is_(True)).order_by(u.c.full_name)).all()
+    title = record_title(compiled, values, lang)
+    rid = values["id"]
+    owner = shown.get("owner_id") or {}
+    context = {**chrome(state.registry.app(compiled.app), lang, actor, form=compiled,
+                        crumbs=[(title, form_href(compiled.app, compiled.name, rid)), (translate("转交", lang), None)]),
+               "heading": translate("转交{label}", lang, label=compiled.label.text(lang)) + f"：{title}",
+               "action": form_href(compiled.app, compiled.name, rid, "transfer"), "version": values["version"],
+               "cancel_href": form_href(compiled.app, compiled.name, rid), "users": users,
+               "current": owner.get("display"), "error": error}
+    return render(request, "transfer.html", context, status=status)
+
+
+@router.get("/apps/{app}/{form}/{record_id}/transfer")
+def transfer_form(app: str, form: str, record_id: str, request: Request, state: State, actor: PageActor) -> Response:
+    compiled = state.registry.form(app, form)
+    with record_context(request, state, actor, app, writing=False) as ctx:
+        access = allowed(ctx, compiled, "transfer")
+        values = read_record(ctx, compiled, parse_id(record_id))
+        check_write_scope(ctx, compiled, access, values)
+        shown = record_out(ctx, compiled, values)
+    return _transfer_page(request, state, actor, compiled, values, shown)
+
+
+@router.post("/apps/{app}/{form}/{record_id}/transfer")
+def transfer(app: str, form: str, record_id: str, request: Request, state: State, actor: PageActor,
+             posted: Posted) -> Response:
+    compiled = state.registry.form(app, form)
+    rid = parse_id(record_id)
+    sent = str(posted.get("owner_id") or "") if posted else ""
+    version = str(posted.get("version") or "") if posted else ""
+    try:
+        with record_context(request, state, actor, app, writing=True) as ctx:
+            transfer_record(ctx, compiled, rid, int(sent) if sent.isdigit() else 0,
+                            expected_version=int(version) if version.isdigit() else None)
+    except (RecordInvalid, Conflict) as exc:
+        with record_context(request, state, actor, app, writing=False) as ctx:
+            values = read_record(ctx, compiled, rid)
+            shown = record_out(ctx, compiled, values)
+        detail = exc.problems[0].message if isinstance(exc, RecordInvalid) else exc.detail
+        return _transfer_page(request, state, actor, compiled, values, shown, error=detail,
+                              status=422 if isinstance(exc, RecordInvalid) else 409)
+    response = redirect(request, form_href(app, form, rid))
+    return set_flash(response, request, translate("已转交", lang_of(request)))

@@ -10,10 +10,11 @@ from form_engine.compiler import CompiledForm
 from form_engine.errors import Conflict, NotFound, Problem, RecordInvalid
 
 from ...clock import now_precise
-from ...records import create_record, load_record, record_out, update_record
+from ...records import create_record, read_record, record_out, update_record
 from ...records.context import RecordContext
 from ...records.files import file_meta
 from ...records.references import display_maps
+from ...records.rights import allowed
 from ..deps import State, record_context
 from . import formstate, widgets
 from .cells import cell
@@ -99,7 +100,9 @@ def _page(request: Request, state: State, actor, form: CompiledForm, *, raw: dic
     values = {**base, **formstate.coerced(form, raw, lang)}
     with record_context(request, state, actor, form.app, writing=False) as ctx:
         links, files = lookups(ctx, form, raw)
-    fi = widgets.FormInputs(form.app, form, lang, raw, values, stored, problem_map(problems or []), links, files, record_id)
+        access = allowed(ctx, form, "create" if record_id is None else "update")
+    fi = widgets.FormInputs(form.app, form, lang, raw, values, stored, problem_map(problems or []), links, files, record_id,
+                            access)
     label = form.label.text(lang)
     if record_id is None:
         heading = translate("新建{label}", lang, label=label)
@@ -111,7 +114,7 @@ def _page(request: Request, state: State, actor, form: CompiledForm, *, raw: dic
         detail = form_href(form.app, form.name, record_id)
         crumbs = [(title, detail), (translate("编辑", lang), None)]
         action, cancel = form_href(form.app, form.name, record_id, "edit"), detail
-    context = {**chrome(app, lang, form=form, crumbs=crumbs), "form": form, "heading": heading,
+    context = {**chrome(app, lang, actor, form=form, crumbs=crumbs), "form": form, "heading": heading,
                "sections": widgets.sections(fi), "summary": summary(form, problems or [], lang),
                "action": action, "cancel_href": cancel, "version": version, "record_id": record_id,
                "conflict": conflict, "reload_href": action}
@@ -144,7 +147,7 @@ def edit_page(app: str, form: str, record_id: str, request: Request, state: Stat
     compiled = state.registry.form(app, form)
     rid = parse_id(record_id)
     with record_context(request, state, actor, app, writing=False) as ctx:
-        stored = load_record(ctx, compiled, rid)
+        stored = read_record(ctx, compiled, rid)
     return _page(request, state, actor, compiled, raw={}, stored=stored, record_id=rid, version=stored["version"])
 
 
@@ -167,7 +170,7 @@ def update(app: str, form: str, record_id: str, request: Request, state: State, 
                      problems=exc.problems, status=422, block=block)
     except Conflict:
         with record_context(request, state, actor, app, writing=False) as ctx:
-            stored = load_record(ctx, compiled, rid)
+            stored = read_record(ctx, compiled, rid)
             shown = record_out(ctx, compiled, stored)
         current = [(f.label.text(lang), cell(app, f, stored.get(f.name), shown.get(f.name), lang))
                    for f in compiled.form.fields if f.type != "subform" and stored.get(f.name) not in (None, "", [])]
@@ -179,7 +182,7 @@ def update(app: str, form: str, record_id: str, request: Request, state: State, 
 
 def _load(request, state, actor, form: CompiledForm, rid: int) -> dict:
     with record_context(request, state, actor, form.app, writing=False) as ctx:
-        return load_record(ctx, form, rid)
+        return read_record(ctx, form, rid)
 
 
 @router.post("/apps/{app}/{form}/_form")

@@ -6,6 +6,7 @@ from fastapi.responses import Response
 
 from form_engine.errors import RecordInvalid
 
+from ...access import form_access
 from ...records import ListQuery, list_records, restore_record
 from ...records.references import display_maps
 from ..deps import State, record_context
@@ -42,21 +43,24 @@ def list_page(app: str, form: str, request: Request, state: State, actor: PageAc
     lang = lang_of(request)
     path = request.url.path
     params = lv.clean_params(request.query_params.multi_items())
-    columns = lv.list_columns(compiled)
-    controls = lv.filter_controls(compiled, columns, params, lang)
+    access = form_access(state.registry.app(app), actor, compiled)
+    columns = lv.list_columns(compiled, access)
+    controls = lv.filter_controls(compiled, columns, params, lang, access)
     extra = lv.other_filters(params, lv.control_names(controls))
     with record_context(request, state, actor, app, writing=False) as ctx:
         page = list_records(ctx, compiled, _query(compiled, params))
         displays = _link_displays(ctx, compiled, extra)
     filtered = any(k not in ("sort", "offset", "cursor") for k, _ in params)
     context = {
-        **chrome(state.registry.app(app), lang, form=compiled), "form": compiled, "form_label": compiled.label.text(lang),
-        "headers": lv.headers(path, params, compiled, columns, lang), "rows": lv.rows(app, compiled, columns, page, lang),
+        **chrome(state.registry.app(app), lang, actor, form=compiled), "form": compiled, "form_label": compiled.label.text(lang),
+        "headers": lv.headers(path, params, compiled, columns, lang, access), "rows": lv.rows(app, compiled, columns, page, lang),
         "pager": lv.pager(path, params, page, lang), "controls": controls, "q": dict(params).get("q", ""),
         "hidden": [(k, v) for k, v in params if k == "sort"] + extra,
         "chips": lv.chips(path, params, extra, compiled, displays, lang), "filtered": filtered,
-        "clear_href": path, "new_href": with_query(form_href(app, form, "new"), [(k, v) for k, v in extra if "__" not in k]),
-        "trash_href": form_href(app, form, "trash"), "list_href": path,
+        "clear_href": path, "list_href": path,
+        "new_href": with_query(form_href(app, form, "new"), [(k, v) for k, v in extra if "__" not in k])
+        if access.can("create") else None,
+        "trash_href": form_href(app, form, "trash") if access.can("delete") else None,
     }
     context["crumbs"] = context["crumbs"][:-1] + [(context["form_label"], None)]
     if htmx_target(request) == RESULTS:
@@ -71,12 +75,12 @@ def trash_page(app: str, form: str, request: Request, state: State, actor: PageA
     lang = lang_of(request)
     path = request.url.path
     params = [(k, v) for k, v in lv.clean_params(request.query_params.multi_items()) if k in ("q", "offset", "cursor")]
-    columns = lv.list_columns(compiled, limit=4)
+    columns = lv.list_columns(compiled, form_access(state.registry.app(app), actor, compiled), limit=4)
     with record_context(request, state, actor, app, writing=False) as ctx:
         page = list_records(ctx, compiled, _query(compiled, params, deleted=True))
     label = compiled.label.text(lang)
     context = {
-        **chrome(state.registry.app(app), lang, form=compiled, crumbs=[(translate("回收站", lang), None)]),
+        **chrome(state.registry.app(app), lang, actor, form=compiled, crumbs=[(translate("回收站", lang), None)]),
         "form": compiled, "form_label": label,
         "headers": [lv.Header(f.label.text(lang), None, "", lv.is_numeric(f)) for f in columns],
         "rows": lv.rows(app, compiled, columns, page, lang, link=False),

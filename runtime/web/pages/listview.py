@@ -7,7 +7,9 @@ from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
 from form_engine.fieldtypes import field_type
 
+from ...access import FormAccess
 from ...records.query import CONTROL, parse_sort
+from ...records.rights import shows
 from .cells import Cell, cell, is_numeric
 from .i18n import translate
 from .nav import form_href
@@ -18,9 +20,9 @@ MAX_COLUMNS = 6
 OFFSET_LIMIT = 10_000  # beyond this, pages go on by cursor
 
 
-def list_columns(form: CompiledForm, limit: int | None = None) -> list[FieldDef]:
-    """Fields marked in_list, else the first six that are not subforms."""
-    fields = [f for f in form.form.fields if f.type != "subform"]
+def list_columns(form: CompiledForm, access: FormAccess, limit: int | None = None) -> list[FieldDef]:
+    """Fields marked in_list, else the first six that are not subforms — of those the viewer may see."""
+    fields = [f for f in form.form.fields if f.type != "subform" and shows(access, form, f.name) is not None]
     chosen = [f for f in fields if f.in_list] or fields[:MAX_COLUMNS]
     return chosen[:limit] if limit else chosen
 
@@ -62,14 +64,15 @@ class Chip:
     remove_href: str
 
 
-def headers(path: str, params: list[tuple[str, str]], form: CompiledForm, columns: list[FieldDef], lang: str) -> list[Header]:
+def headers(path: str, params: list[tuple[str, str]], form: CompiledForm, columns: list[FieldDef], lang: str,
+            access: FormAccess) -> list[Header]:
     sort = parse_sort(dict(params).get("sort") or form.form.default_sort)
     first, desc = sort[0] if sort else (None, False)
     keep = [(k, v) for k, v in params if k not in ("sort", "offset", "cursor")]
     out = []
     for f in columns:
         label = f.label.text(lang)
-        if not field_type(f.type).sortable or not field_type(f.type).stored:
+        if not field_type(f.type).sortable or not field_type(f.type).stored or shows(access, form, f.name) != "full":
             out.append(Header(label, None, "", is_numeric(f)))
             continue
         active = first == f.name
@@ -88,10 +91,13 @@ def rows(app: str, form: CompiledForm, columns: list[FieldDef], page, lang: str,
     return out
 
 
-def filter_controls(form: CompiledForm, columns: list[FieldDef], params: list[tuple[str, str]], lang: str) -> list[FilterControl]:
+def filter_controls(form: CompiledForm, columns: list[FieldDef], params: list[tuple[str, str]], lang: str,
+                    access: FormAccess) -> list[FilterControl]:
     given = dict(params)
     out = []
     for f in columns:
+        if shows(access, form, f.name) != "full":
+            continue
         if f.type == "select":
             options = [(o.value, o.label.text(lang)) for o in f.options]
             out.append(FilterControl("select", f.name, f.label.text(lang), options, given.get(f.name, "")))

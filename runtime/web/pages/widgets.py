@@ -12,6 +12,9 @@ from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
 from form_engine.fieldtypes import field_type
 
+from ...access import FormAccess
+from ...records.rights import shows
+
 from . import layout
 from .cells import file_size, is_numeric
 from .i18n import translate
@@ -103,6 +106,13 @@ class FormInputs:
     links: dict[str, str] = field(default_factory=dict)  # "customer" / "items.0.product" -> display text
     files: dict[str, dict] = field(default_factory=dict)
     record_id: int | None = None
+    access: FormAccess | None = None  # the viewer's rights: hidden fields are left out, others read-only
+
+    def shows(self, name: str) -> bool:
+        return self.access is None or shows(self.access, self.form, name) is not None
+
+    def may_write(self, name: str) -> bool:
+        return self.access is None or self.access.everything or name in self.access.writable
 
     def url(self, *parts) -> str:
         return form_href(self.app, self.form.name, *parts)
@@ -127,7 +137,7 @@ def sections(fi: FormInputs) -> list[SectionView]:
     for spec in layout.sections(fi.form, fi.lang, default_title=translate("基本信息", fi.lang)):
         views = []
         for name in spec.fields:
-            if not fi.form.is_visible(name, fi.values):
+            if not fi.shows(name) or not fi.form.is_visible(name, fi.values):
                 continue
             fv = field_view(fi, fi.form.fields[name], name, fi.raw.get(name, []))
             fv.wide = layout.is_wide(fi.form, name)
@@ -151,7 +161,7 @@ def field_view(fi: FormInputs, f: FieldDef, path: str, raw: Any, *, row_stored: 
         fv.widget = "computed"
         fv.computed = _computed_text(fi, f, path, row_stored)
         return fv
-    if "." not in path and fi.form.is_readonly(f.name, fi.values):
+    if "." not in path and (not fi.may_write(f.name) or fi.form.is_readonly(f.name, fi.values)):
         fv.widget = "readonly"
         shown = ft.display(fi.values.get(f.name), f, lang) if f.type not in ("relation", "user", "department") \
             else fi.links.get(path, "")
