@@ -175,7 +175,14 @@ def plan_flags(plan: list[str]) -> list[str]:
 
     A SCAN in index order with no sort step is a walk that the query's LIMIT stops (the page
     query sorted by `updated_at`): bounded, and the timing comparison still catches it if not.
+    Only the page subquery of a list query is judged: what follows it handles one page.
     """
+    inner = next((i for i, step in enumerate(plan) if step.startswith("LIST SUBQUERY")), None)
+    if inner is not None:
+        # The list query picks its page's ids in a subquery (LIMIT inside), then reads those rows by
+        # id with their display names and sorts them again: only the subquery can touch the table.
+        end = next((i for i in range(inner + 1, len(plan)) if plan[i].startswith("SEARCH link_")), len(plan))
+        plan = plan[inner + 1:end]
     flags = []
     ordered_walk = not any("TEMP B-TREE" in step for step in plan)
     for step in plan:

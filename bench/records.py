@@ -112,19 +112,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def scope_part(args, db: BenchDb, summary: list, results: dict) -> None:
     """list_records as a rep whose role reads the department's records, against the same query by hand."""
-    section(f"List as a rep with department scope: list_records vs raw SQL (in-process, stage={STAGE}, "
+    section(f"List as a rep with department scope: the service's list query vs raw SQL (in-process, stage={STAGE}, "
             f"{args.scope_rounds} alternating rounds, median)")
     s = bench_scope(db, STAGE, rounds=args.scope_rounds)
-    service, raw = statistics.median(s.service_ms), statistics.median(s.raw_ms)
+    service, sql, raw = (statistics.median(x) for x in (s.service_ms, s.sql_ms, s.raw_ms))
     summary.append((f"scoped list: page query has owner_id IN ({s.owners} owners)", "yes" if s.scoped else "no",
                     "yes", verdict(s.scoped)))
     summary.append(("scoped list: same rows as raw SQL", "yes" if s.same_rows else "no", "yes", verdict(s.same_rows)))
-    summary.append(("scoped list p50: list_records / raw SQL", f"{service:.2f} ms / {raw:.2f} ms", "", ""))
-    summary.append(("scoped list: list_records / raw SQL", f"{s.ratio:.2f}", f"<= {TARGETS['scope']:g}",
+    summary.append(("scoped list p50: service SQL / raw SQL", f"{sql:.2f} ms / {raw:.2f} ms", "", ""))
+    summary.append(("scoped list: service SQL / raw SQL", f"{s.ratio:.2f}", f"<= {TARGETS['scope']:g}",
                     verdict(s.ratio <= TARGETS["scope"])))
+    summary.append(("scoped list: (ref.) whole list_records call / raw SQL", f"{s.call_ratio:.2f} ({service:.2f} ms)", "", ""))
     summary.append(("scoped list: (ref.) raw, joins before the LIMIT", f"{statistics.median(s.joins_first_ms):.2f} ms "
                     f"({'the service' if s.service_joins_first else 'not the service'}'s shape)", "", ""))
-    results["scope"] = {**s.__dict__, "ratio": s.ratio, "joins_first_cost": s.joins_first_cost}
+    results["scope"] = {**s.__dict__, "ratio": s.ratio, "call_ratio": s.call_ratio, "joins_first_cost": s.joins_first_cost}
 
 
 def http_part(args, db: BenchDb, token: str, paths: dict[str, str], deep_page: int, summary: list,

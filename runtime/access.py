@@ -8,10 +8,11 @@ sorting and exports all get the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, literal_column, select, update
 
 from form_engine.compiler import CompiledApp, CompiledForm
 from form_engine.definitions import ACTIONS
@@ -125,7 +126,15 @@ def scope_condition(actor: Actor, scopes: frozenset[str], owner_column):
     if len(owners) == 1:
         (only,) = owners
         return owner_column == only
-    return owner_column.in_(sorted(owners))
+    return owners_in(owner_column, owners)
+
+
+@lru_cache(maxsize=4096)
+def owners_in(column, owners: frozenset[int]):
+    """`column IN (1, 2, …)` with the ids written into the SQL: they are integers from our own
+    tables, and one statement per set of owners is cached and run as is, where parameters would
+    be expanded again on every execution."""
+    return column.in_([literal_column(str(int(o))) for o in sorted(owners)])
 
 
 # -- who the actor is: roles and teams, cached per user until something changes -------------

@@ -38,8 +38,10 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn):
         # A writer takes the write lock at BEGIN, so two writers never deadlock on upgrade.
+        # Straight on the DBAPI connection: it runs for every request, SQLAlchemy's statement
+        # machinery would cost more than the BEGIN itself.
         immediate = conn.get_execution_options().get("write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @contextmanager

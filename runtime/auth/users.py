@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from form_engine.errors import FormworkError, NotFound, Unauthorized
 
 from .. import systables
+from ..prepared import Prepared
 from ..access import access_stamp_query, with_access
 from ..database import write
 from ..records.context import Actor
@@ -193,13 +194,13 @@ def end_sessions(conn: Connection, user_id: int, *, keep: str | None = None) -> 
     return conn.execute(query).rowcount
 
 
-# Who a request comes from is asked on every request: the statements are built once.
+# Who a request comes from is asked on every request: the statements are built and compiled once.
 _u, _s, _t = systables.user, systables.session, systables.token
 ACTOR_COLS = (_u.c.id, _u.c.username, _u.c.full_name, _u.c.department_id, _u.c.is_admin,
               access_stamp_query().label("access_stamp"))
-SESSION_LOOKUP = (select(*ACTOR_COLS, _u.c.must_change_password, _s.c.csrf).join(_s, _s.c.user_id == _u.c.id)
+SESSION_LOOKUP = Prepared(select(*ACTOR_COLS, _u.c.must_change_password, _s.c.csrf).join(_s, _s.c.user_id == _u.c.id)
                   .where(_s.c.id == bindparam("key"), _s.c.expires_at > bindparam("now"), _u.c.is_active.is_(True)))
-TOKEN_LOOKUP = (select(*ACTOR_COLS, _t.c.id.label("token_id"), _t.c.last_used_at).join(_t, _t.c.user_id == _u.c.id)
+TOKEN_LOOKUP = Prepared(select(*ACTOR_COLS, _t.c.id.label("token_id"), _t.c.last_used_at).join(_t, _t.c.user_id == _u.c.id)
                 .where(_t.c.token_hash == bindparam("key"), _t.c.revoked_at.is_(None), _u.c.is_active.is_(True),
                        _t.c.expires_at.is_(None) | (_t.c.expires_at > bindparam("now"))))
 
@@ -213,7 +214,7 @@ class SessionUser(NamedTuple):
 def session_actor(conn: Connection, key: str, now: datetime) -> SessionUser | None:
     """The signed-in user of a session with roles and teams loaded, its CSRF token, and whether
     the user must change the password before doing anything else."""
-    row = conn.execute(SESSION_LOOKUP, {"key": digest(key), "now": now}).first()
+    row = SESSION_LOOKUP.first(conn, {"key": digest(key), "now": now})
     if row is None:
         return None
     return SessionUser(with_access(conn, actor_of(row), row.access_stamp), row.csrf, bool(row.must_change_password))
@@ -237,7 +238,7 @@ def issue_token(conn: Connection, *, user_id: int, name: str, now: datetime,
 
 
 def token_actor(conn: Connection, secret: str, now: datetime) -> Actor | None:
-    row = conn.execute(TOKEN_LOOKUP, {"key": digest(secret), "now": now}).first()
+    row = TOKEN_LOOKUP.first(conn, {"key": digest(secret), "now": now})
     if row is None:
         return None
     if row.last_used_at is None or row.last_used_at <= now - TOKEN_TOUCH:

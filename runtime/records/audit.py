@@ -16,17 +16,18 @@ from sqlalchemy import select
 from form_engine.compiler import CompiledForm
 
 from .. import systables
+from ..prepared import Prepared
 from .context import RecordContext
 from .serialize import value_json
 
 _audit = systables.audit
-_INSERT = _audit.insert()
+_INSERT = Prepared(_audit.insert())
 
 
 def log_change(ctx: RecordContext, form: CompiledForm, action: str, record_id: int,
                before: dict | None, after: dict | None) -> None:
     changes = _diff(form, before or {}, after or {}) if (before or after) else None
-    ctx.conn.execute(_INSERT, {
+    _INSERT.execute(ctx.conn, {
         "at": ctx.now, "user_id": ctx.actor.id or None, "user_name": ctx.actor.full_name, "via": ctx.via,
         "app": form.app, "form": form.name, "record_id": record_id, "action": action,
         "changes": json.dumps(changes, ensure_ascii=False, separators=(",", ":"), default=str) if changes else None,

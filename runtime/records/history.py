@@ -9,7 +9,7 @@ from .audit import Entry, entries
 from .context import RecordContext
 from .read import SYSTEM_LINKS, load_record
 from .references import display_maps
-from .rights import access_of, allowed, mask, read_scope, shows
+from .rights import access_of, allowed, mask, read_owners, shows
 
 LINK_TYPES = ("relation", "user", "department")
 
@@ -31,7 +31,7 @@ class HistoryEntry:
 def record_history(ctx: RecordContext, form: CompiledForm, record_id: int, *, limit: int = 100) -> list[HistoryEntry]:
     """Newest first. A record the actor may not read is "not found", like everywhere else."""
     access = allowed(ctx, form, "read")
-    load_record(ctx, form, record_id, scope=read_scope(ctx, form, access))  # 404 outside scope
+    load_record(ctx, form, record_id, owners=read_owners(ctx, access))  # 404 outside scope
     rows = entries(ctx.conn, app=form.app, form=form.name, record_id=record_id, limit=limit)
     return viewed(ctx, form, rows)
 

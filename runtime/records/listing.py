@@ -55,18 +55,18 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     plan = page_plan(form, fields, masked_names(access, form))
     cols = [table.c[c] for c in plan.columns]
     cols += [col for _n, col, _d, _nl in keys if all(col is not c for c in cols)]  # the cursor needs every sort key
-    page = select(*cols).where(*where)
+    # The page's ids are chosen first (a walk over an index that the LIMIT stops), then only those
+    # rows are read with their links' display values joined: joined before the LIMIT, the display
+    # joins would make SQLite sort every matching row.
+    page = select(table.c.id).where(*where)
     if q.cursor:
         page = page.where(_after(keys, _decode(q.cursor, len(keys))))
-    page = page.order_by(*_order(keys)).limit(q.limit + 1)
+    order = _order(keys)
+    page = page.order_by(*order).limit(q.limit + 1)
     if q.offset and not q.cursor:
         page = page.offset(q.offset)
-    # The page is chosen first, then its links' display values are joined to those rows only:
-    # joined before the LIMIT, they would stop SQLite from reading a page straight off an index.
-    rows = page.subquery("page")
-    joined, display_cols, labels = link_joins(ctx, form, *_links(ctx, form, fields), base=rows)
-    query = select(*(rows.c[c.key] for c in cols), *display_cols).select_from(joined).order_by(
-        *_order([(n, rows.c[c.key], d, nl) for n, c, d, nl in keys]))
+    base, labels = _rows_query(ctx, form, fields, cols)
+    query = base.where(table.c.id.in_(page)).order_by(*order)
     result = ctx.conn.execute(query).all()
     more = len(result) > q.limit
     result = result[: q.limit]
@@ -82,9 +82,16 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     return Page(items, next_cursor, total, exact, values)
 
 
-def _links(ctx: RecordContext, form: CompiledForm, fields):
+def _rows_query(ctx: RecordContext, form: CompiledForm, fields, cols):
+    """SELECT the page columns and the links' display values (joined, within the actor's scope);
+    built once per projection and access, each request only adds its WHERE and ORDER BY."""
     links = link_fields(form, fields)
-    return links, link_rules(ctx, links)
+    rules = link_rules(ctx, links)
+    key = ("rows", tuple(f.name for f in fields), tuple(c.key for c in cols), rules)
+    if key not in form.plans:
+        joined, display_cols, labels = link_joins(ctx, form, links, rules)
+        form.plans[key] = (select(*cols, *display_cols).select_from(joined), labels)
+    return form.plans[key]
 
 
 def _order(keys) -> list:

@@ -9,10 +9,10 @@ from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
 from form_engine.errors import NotFound
 
-from ..access import require, scope_owners
+from ..access import owners_in, require, scope_owners
 from .context import RecordContext
 from .references import display_maps, display_text, link_target, mask_display
-from .rights import access_of, allowed, read_scope, shows, view, visible_fields
+from .rights import access_of, allowed, read_owners, shows, view, visible_fields
 from .serialize import LINKS, child_values, record_json, row_values
 
 USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
@@ -28,17 +28,15 @@ def not_found(ctx: RecordContext, form: CompiledForm, record_id) -> NotFound:
 
 
 def load_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False,
-                for_update: bool = False, scope=None) -> dict:
+                for_update: bool = False, owners: frozenset[int] | None = None) -> dict:
     """Stored values of one live record (or one in the recycle bin), subform rows included.
 
-    No permission check: callers pass the actor's read `scope` (a record outside it is "not found").
+    No permission check of its own: callers pass the `owners` the actor's read scope reaches
+    (None: all), and a record outside them is "not found", exactly like a missing one.
     """
     lock = for_update and ctx.conn.dialect.name == "postgresql"
-    query = _record_query(form.tables.main, deleted, lock)
-    if scope is not None:
-        query = query.where(scope)
-    row = ctx.conn.execute(query, {"id": record_id}).first()
-    if row is None:
+    row = ctx.conn.execute(_record_query(form.tables.main, deleted, lock), {"id": record_id}).first()
+    if row is None or (owners is not None and row.owner_id not in owners):
         raise not_found(ctx, form, record_id)
     values = row_values(form, row)
     for f in form.subforms():
@@ -82,18 +80,16 @@ def read_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, delet
     access = allowed(ctx, form, "read")
     if deleted:
         require(access, "delete", form, ctx.lang)
-    return view(access, form, load_record(ctx, form, record_id, deleted=deleted, scope=read_scope(ctx, form, access)))
+    return view(access, form, load_record(ctx, form, record_id, deleted=deleted, owners=read_owners(ctx, access)))
 
 
 def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
     """One record read with its links' display values in a single joined query."""
     access = allowed(ctx, form, "read")
     query, labels = _detail_query(ctx, form, deleted)
-    scope = read_scope(ctx, form, access)
-    if scope is not None:
-        query = query.where(scope)
     row = ctx.conn.execute(query, {"id": record_id}).first()
-    if row is None:
+    owners = read_owners(ctx, access)  # checked here, not in SQL: the cached statement stays as it is
+    if row is None or (owners is not None and row.owner_id not in owners):
         raise not_found(ctx, form, record_id)
     values = row_values(form, row)
     displays = joined_displays(ctx, labels, [values], [row])
@@ -138,29 +134,34 @@ def link_rules(ctx: RecordContext, links: list[FieldDef]) -> tuple:
     return tuple(out)
 
 
-def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], rules: tuple, base=None):
-    """The form's table (or `base`, a selection of its rows) LEFT JOINed to each link's target, and
-    the labelled display columns.
+def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], rules: tuple):
+    """The form's table LEFT JOINed to each link's target, and the labelled display columns.
 
     Display values then come with the rows themselves: no query per link, none per row. A
     target the actor may not see is not joined, and a joined one only within the actor's scope.
     """
-    table = form.tables.main if base is None else base
+    table = form.tables.main
     joined, extra, labels = table, [], []
     for i, (f, (_name, rule)) in enumerate(zip(links, rules)):
         if rule is None:
             continue
         owners, masked = rule
         target, col = link_target(ctx, f)
-        alias = target.alias(f"link_{i}")
+        alias = _alias(target, i)
         own = table.c[form.fields[f.name].col] if f.name in form.fields else table.c[f.name]
         on = alias.c.id == own
         if owners is not None:
-            on = and_(on, alias.c.owner_id.in_(sorted(owners)))
+            on = and_(on, owners_in(alias.c.owner_id, owners))
         joined = joined.outerjoin(alias, on)
         extra.append(alias.c[col.key].label(f"display_{i}"))
         labels.append((f, f"display_{i}", masked))
     return joined, extra, labels
+
+
+@lru_cache(maxsize=4096)
+def _alias(target, i: int):
+    """Aliases are built once: each one copies every column of its table."""
+    return target.alias(f"link_{i}")
 
 
 def joined_displays(ctx: RecordContext, labels, values: list[dict], rows) -> dict[str, dict[int, str]]:

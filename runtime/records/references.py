@@ -12,7 +12,8 @@ from form_engine.fieldtypes import field_type
 from form_engine.messages import message
 
 from .. import systables
-from ..access import scope_owners
+from ..access import owners_in, scope_owners
+from ..prepared import Prepared
 from .context import RecordContext
 from .rights import access_of, mask
 
@@ -60,20 +61,19 @@ def check_links(ctx: RecordContext, form: CompiledForm, record: dict, problems: 
         f = next(f for f, _p, _v in wanted if (f.type, f.target) == key)
         table, _ = link_target(ctx, f)
         live_only = f.type != "department"
-        if len(ids) == 1:  # the usual case; an expanding IN costs more to prepare than the query
-            query, params = _existing_one(table, live_only), {"id": next(iter(ids))}
-        else:
-            query, params = _existing_query(table, live_only), {"ids": list(ids)}
+        owners = None
         if f.type == "relation":  # a record the actor may not see is one that does not exist
-            target = ctx.app.forms[f.target]
-            access = access_of(ctx, target)
+            access = access_of(ctx, ctx.app.forms[f.target])
             if not access.can("read"):
                 found[key] = set()
                 continue
             owners = scope_owners(ctx.actor, access.read_scopes)
-            if owners is not None:
-                query = query.where(table.c.owner_id.in_(sorted(owners)))
-        found[key] = set(ctx.conn.execute(query, params).scalars())
+        with_owner = f.type == "relation"
+        if len(ids) == 1:  # the usual case: a prepared statement
+            rows = _existing_one(table, live_only, with_owner).execute(ctx.conn, {"id": next(iter(ids))}).fetchall()
+        else:
+            rows = ctx.conn.execute(_existing_query(table, live_only, with_owner), {"ids": list(ids)}).all()
+        found[key] = {r[0] for r in rows if owners is None or r[1] in owners}
     for f, path, value in wanted:
         if value not in found[(f.type, f.target)]:
             code = field_type(f.type).missing_code
@@ -108,7 +108,7 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
         owners, masked = key[2]
         query = _display_query(table, col)
         if owners is not None:
-            query = query.where(table.c.owner_id.in_(sorted(owners)))
+            query = query.where(owners_in(table.c.owner_id, owners))
         texts = {rid: display_text(ctx, f, value) for rid, value in ctx.conn.execute(query, {"ids": list(ids)})}
         shown[key] = {rid: mask_display(ctx, f, t) for rid, t in texts.items()} if masked else texts
     out = {}
@@ -122,16 +122,19 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
 
 
 @lru_cache(maxsize=1024)
-def _existing_one(table: Table, live_only: bool):
-    query = select(table.c.id).where(table.c.id == bindparam("id"))
-    if live_only and (live := _live(table)) is not None:
-        query = query.where(live)
-    return query
+def _existing_one(table: Table, live_only: bool, with_owner: bool) -> Prepared:
+    return Prepared(_existing(table.c.id == bindparam("id"), table, live_only, with_owner))
 
 
 @lru_cache(maxsize=1024)
-def _existing_query(table: Table, live_only: bool):
-    query = select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
+def _existing_query(table: Table, live_only: bool, with_owner: bool):
+    return _existing(table.c.id.in_(bindparam("ids", expanding=True)), table, live_only, with_owner)
+
+
+def _existing(match, table: Table, live_only: bool, with_owner: bool):
+    """The ids (and owners, to check the actor's scope) of the linked records that exist."""
+    query = select(table.c.id, table.c.owner_id) if with_owner else select(table.c.id)
+    query = query.where(match)
     if live_only and (live := _live(table)) is not None:
         query = query.where(live)
     return query

@@ -38,6 +38,11 @@ def read_scope(ctx: RecordContext, form: CompiledForm, access: FormAccess):
     return scope_condition(ctx.actor, access.read_scopes, form.tables.main.c.owner_id)
 
 
+def read_owners(ctx: RecordContext, access: FormAccess) -> frozenset[int] | None:
+    """The owners whose records the actor may read (None: every record) — for one-record checks."""
+    return scope_owners(ctx.actor, access.read_scopes)
+
+
 def check_write_scope(ctx: RecordContext, form: CompiledForm, access: FormAccess, record: dict) -> None:
     owners = scope_owners(ctx.actor, access.write_scopes)
     if owners is not None and record.get("owner_id") not in owners:

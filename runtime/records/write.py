@@ -18,12 +18,13 @@ from form_engine.fieldtypes.computed import format_number, number_period
 from form_engine.messages import message
 
 from .. import systables
+from ..prepared import Prepared
 from .audit import log_change
 from .context import RecordContext
 from .files import bind_files, resolve_files
 from .read import load_record, record_out
 from .references import check_links
-from .rights import allowed, check_write_scope, field_problems, forbidden_field, read_scope
+from .rights import allowed, check_write_scope, field_problems, forbidden_field, read_owners
 from .sequences import next_value
 from .serialize import to_db_values
 
@@ -48,7 +49,7 @@ def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_fo
             record[f.name] = format_number(f.number_pattern, today, next_value(ctx.conn, key))
     table = form.tables.main
     system = {k: record[k] for k in ("created_at", "updated_at", "created_by", "owner_id", "department_id", "version")}
-    new_id = ctx.conn.execute(_insert(table), {**system, **to_db_values(form.stored_fields(), record)}).scalar_one()
+    new_id = _insert(table).execute(ctx.conn, {**system, **to_db_values(form.stored_fields(), record)}).fetchone()[0]
     record["id"] = new_id
     record["flow_status"] = None
     for f in form.form.fields:
@@ -148,7 +149,7 @@ def transfer_record(ctx: RecordContext, form: CompiledForm, record_id: int, owne
 def _writable_record(ctx: RecordContext, form: CompiledForm, record_id: int, action: str, *, deleted: bool = False):
     """The record, if the actor may `action` it: 404 outside the read scope, 403 outside the write scope."""
     access = allowed(ctx, form, action)
-    current = load_record(ctx, form, record_id, deleted=deleted, for_update=True, scope=read_scope(ctx, form, access))
+    current = load_record(ctx, form, record_id, deleted=deleted, for_update=True, owners=read_owners(ctx, access))
     check_write_scope(ctx, form, access, current)
     return access, current
 
@@ -217,15 +218,15 @@ def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: 
                 values["id"] = row["id"]
             rows.append(values)
         for values in rows:
-            values["id"] = ctx.conn.execute(_insert(child), values).scalar_one()
+            values["id"] = _insert(child).execute(ctx.conn, values).fetchone()[0]
         for row, values in zip(record.get(f.name) or [], rows):
             row["id"] = values["id"]
 
 
 @lru_cache(maxsize=1024)
-def _insert(table):
+def _insert(table) -> Prepared:
     """Built once per table; the values come as parameters."""
-    return table.insert().returning(table.c.id)
+    return Prepared(table.insert().returning(table.c.id))
 
 
 def _conflict(ctx: RecordContext, form: CompiledForm, current: dict) -> Conflict:

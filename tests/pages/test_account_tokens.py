@@ -1,41 +1,17 @@
 """The API tokens page: create (the secret shown once), list, revoke with confirmation, CSRF."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from runtime import access, systables
+from runtime import systables
 from runtime.auth.users import create_token, create_user
 from runtime.database import read, write
+from tests.pages.conftest import CSRF, Session
 
 PASSWORD = "sun-password-1"
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def fresh_access_cache(monkeypatch):
-    """Roles are cached per (user id, access stamp) in the process, and every test database starts
-    both afresh: without this, a user could come back as another test's user with the same id."""
-    monkeypatch.setattr(access, "_loaded", {})
-
-
-@dataclass
-class Session:
-    """A signed-in browser: form posts carry the session's CSRF token as the page's forms do."""
-
-    client: object
-    csrf: str
-
-    def post(self, url: str, data: dict | None = None):
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf}, follow_redirects=False)
-
-    def htmx(self, url: str):
-        return self.client.post(url, headers={"HX-Request": "true", "X-CSRF-Token": self.csrf}, follow_redirects=False)
 
 
 @pytest.fixture

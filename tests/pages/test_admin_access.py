@@ -107,7 +107,7 @@ def test_the_admin_pages_have_their_own_menu(web, html):
     assert answer.status_code == 303 and answer.headers["location"] == "/admin/users"
     page = html(web.client.get("/admin/departments").text)
     side = page.find("nav", class_="sidebar")
-    assert [a.text for a in side.find_all("a", class_="side-link")] == ["用户管理", "部门管理", "角色与权限", "审计日志"]
+    assert [a.text for a in side.find_all("a", class_="side-link")] == ["用户管理", "部门管理", "角色与权限", "API 令牌", "审计日志"]
     assert side.find("a", class_="active").text == "部门管理"
     assert page.find("a", class_="side-home").attrs["href"] == "/"
 

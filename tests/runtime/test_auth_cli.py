@@ -12,18 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from runtime import access, systables
+from runtime import systables
 from runtime.auth.users import create_token, create_user, user_id_by_name
 from runtime.database import read, write
 
 FORMWORK = str(Path(sys.executable).with_name("formwork"))
-
-
-@pytest.fixture(autouse=True)
-def fresh_access_cache(monkeypatch):
-    """Roles are cached per (user id, access stamp) in the process, and every test database starts
-    both afresh: without this, a user could come back as another test's user with the same id."""
-    monkeypatch.setattr(access, "_loaded", {})
 
 
 def run(args: list[str], env: dict, ok: bool = True) -> subprocess.CompletedProcess:

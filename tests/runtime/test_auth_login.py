@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from runtime import access, systables
+from runtime import systables
 from runtime.auth.throttle import wait_seconds
 from runtime.auth.users import create_user
 from runtime.database import read, write
@@ -17,13 +17,6 @@ from runtime.web.deps import SESSION_COOKIE
 PASSWORD = "right-horse-battery"
 WRONG = "用户名或密码不正确"
 LOCKED = "登录失败次数过多，账号已锁定，请 15 分钟后再试或联系管理员重置密码"
-
-
-@pytest.fixture(autouse=True)
-def fresh_access_cache(monkeypatch):
-    """Roles are cached per (user id, access stamp) in the process, and every test database starts
-    both afresh: without this, a user could come back as another test's user with the same id."""
-    monkeypatch.setattr(access, "_loaded", {})
 
 
 @pytest.fixture

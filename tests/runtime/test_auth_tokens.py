@@ -10,19 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
-from runtime import access, systables
+from runtime import systables
 from runtime.access import bump_access
 from runtime.auth.users import create_token, create_user
 from runtime.database import read, write
 
 LISI_PASSWORD = "lisi-password-1"
-
-
-@pytest.fixture(autouse=True)
-def fresh_access_cache(monkeypatch):
-    """Roles are cached per (user id, access stamp) in the process, and every test database starts
-    both afresh: without this, a user could come back as another test's user with the same id."""
-    monkeypatch.setattr(access, "_loaded", {})
 
 
 def bearer(token: str) -> dict:

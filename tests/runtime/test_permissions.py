@@ -382,3 +382,34 @@ def test_roles_saved_by_another_process_apply_on_the_next_request(shop, engine, 
     client_record(shop["a"])
     resp = nobody.get(url("client"))
     assert resp.status_code == 200 and resp.json()["total"] == 1
+
+
+def test_a_page_edit_is_audited_as_a_page_change(shop, app, engine):
+    from tests.pages.conftest import sign_in
+    rec = client_record(shop["a"])
+    with TestClient(app) as browser:
+        session = sign_in(browser, "secret-pass-1", username="a")
+        done = session.post(f"/apps/shop/client/{rec['id']}/edit", {"version": "1", "name": "杭州云帆", "note": "页面上改的"})
+        assert done.status_code == 303, done.text
+    last = audit_rows(engine, rec["id"])[-1]
+    assert (last.action, last.via, last.user_name) == ("update", "page", "用户a")
+    assert "页面上改的" in last.changes
+
+
+def test_admins_see_and_revoke_every_users_token(shop, app, crm):
+    from tests.pages.conftest import sign_in
+    assert shop["b"].get(url("client")).status_code == 200
+    with TestClient(app) as browser:
+        session = sign_in(browser, crm)
+        page = browser.get("/admin/tokens")
+        assert page.status_code == 200 and "用户b（b）" in page.text
+        with read(shop["b"].app.state.formwork.engine) as conn:
+            b_token = conn.execute(text("select t.id from fw_token t join fw_user u on u.id = t.user_id "
+                                        "where u.username = 'b'")).scalar_one()
+        assert session.client.post(f"/admin/tokens/{b_token}/revoke", data={}, follow_redirects=False).status_code == 403
+        done = session.post(f"/admin/tokens/{b_token}/revoke")
+        assert done.status_code == 303
+    assert shop["b"].get(url("client")).status_code == 401
+    with TestClient(app) as browser:
+        sign_in(browser, "secret-pass-1", username="a")
+        assert browser.get("/admin/tokens").status_code == 403

@@ -7,11 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from . import audit, departments, roles, users
+from . import audit, departments, roles, tokens, users
 from .chrome import AdminActor
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-for module in (users, departments, roles, audit):
+for module in (users, departments, roles, tokens, audit):
     router.include_router(module.router)
 
 

@@ -14,7 +14,8 @@ from ..pages.i18n import translate
 from ..pages.nav import MenuGroup, MenuItem
 
 SECTIONS = (("users", "用户管理", "/admin/users"), ("departments", "部门管理", "/admin/departments"),
-            ("roles", "角色与权限", "/admin/roles"), ("audit", "审计日志", "/admin/audit"))
+            ("roles", "角色与权限", "/admin/roles"), ("tokens", "API 令牌", "/admin/tokens"),
+            ("audit", "审计日志", "/admin/audit"))
 NO_STORE = {"Cache-Control": "no-store"}  # pages that show a one-time password
 
 
