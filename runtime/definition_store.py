@@ -50,6 +50,7 @@ def install_app(conn: Connection, app: AppDef, *, tz: tzinfo, user_id: int | Non
             app=app.name, kind=kind, name=name, version=1, status="published", body=text,
             checksum=checksum, created_by=user_id, created_at=stamp))
     compiled.metadata.create_all(conn)
+    bump_access(conn)  # running processes pick the new app up on their next request
     return compiled
 
 

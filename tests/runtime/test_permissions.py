@@ -413,3 +413,12 @@ def test_admins_see_and_revoke_every_users_token(shop, app, crm):
     with TestClient(app) as browser:
         sign_in(browser, "secret-pass-1", username="a")
         assert browser.get("/admin/tokens").status_code == 403
+
+
+def test_an_app_installed_by_another_process_is_served_without_a_restart(shop, client, engine, settings):
+    repair = {"name": "repair", "label": L("报修"), "forms": [
+        {"name": "ticket", "label": L("报修单"), "fields": [{"name": "title", "type": "text", "label": L("标题")}]}]}
+    assert client.get("/api/v1/apps/repair/forms/ticket/records").status_code == 404
+    with write(engine) as conn:
+        install_app(conn, parse_app(repair), tz=settings.timezone)
+    assert client.get("/api/v1/apps/repair/forms/ticket/records").status_code == 200
