@@ -6,11 +6,11 @@ Values are stored in full; who sees them masked or not at all is decided when th
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 
 from form_engine.compiler import CompiledForm
@@ -30,8 +30,11 @@ def log_change(ctx: RecordContext, form: CompiledForm, action: str, record_id: i
     _INSERT.execute(ctx.conn, {
         "at": ctx.now, "user_id": ctx.actor.id or None, "user_name": ctx.actor.full_name, "via": ctx.via,
         "app": form.app, "form": form.name, "record_id": record_id, "action": action,
-        "changes": json.dumps(changes, ensure_ascii=False, separators=(",", ":"), default=str) if changes else None,
+        "changes": orjson.dumps(changes, default=str).decode() if changes else None,
     })
+
+
+EMPTY = (None, [], "")
 
 
 def _diff(form: CompiledForm, before: dict, after: dict) -> dict[str, list]:
@@ -40,25 +43,31 @@ def _diff(form: CompiledForm, before: dict, after: dict) -> dict[str, list]:
     if "owner_id" in before or "owner_id" in after:
         if before.get("owner_id") != after.get("owner_id"):
             out["owner_id"] = [before.get("owner_id"), after.get("owner_id")]
-    for f in form.form.fields:
-        if f.name not in after and f.name not in before:
+    for name, rows, plain in _plan(form):
+        if name not in after and name not in before:
             continue
-        old, new = before.get(f.name), after.get(f.name, before.get(f.name))
-        if f.type == "subform":
+        old, new = before.get(name), after.get(name, before.get(name))
+        if rows:
             old = [{k: v for k, v in r.items() if k != "id"} for r in old or []]
             new = [{k: v for k, v in r.items() if k != "id"} for r in new or []]
-        if old == new or (old in (None, [], "") and new in (None, [], "")):
+        if old == new or (old in EMPTY and new in EMPTY):
             continue
-        out[f.name] = [_plain(f, old), _plain(f, new)]
+        out[name] = [None if old is None else plain(old), None if new is None else plain(new)]
     return out
 
 
-def _plain(f, value: Any) -> Any:
-    if value is None:
-        return None
+def _plan(form: CompiledForm) -> list[tuple[str, bool, Any]]:
+    """Per field, once per form version: its name, whether it holds rows, and how a value is written."""
+    plan = form.plans.get("audit")
+    if plan is None:
+        plan = form.plans["audit"] = [(f.name, f.type == "subform", _writer(f)) for f in form.form.fields]
+    return plan
+
+
+def _writer(f):
     if f.type in ("relation", "user", "department"):
-        return value
-    return value_json(f, value, None)
+        return lambda value: value
+    return lambda value: value_json(f, value, None)
 
 
 @dataclass
@@ -92,4 +101,4 @@ def entries(conn, *, app: str | None = None, form: str | None = None, record_id:
         query = query.where(_audit.c.id < before_id)
     rows = conn.execute(query.order_by(_audit.c.id.desc()).limit(limit)).all()
     return [Entry(r.id, r.at, r.user_id, r.user_name, r.via, r.app, r.form, r.record_id, r.action,
-                  json.loads(r.changes) if r.changes else {}) for r in rows]
+                  orjson.loads(r.changes) if r.changes else {}) for r in rows]
