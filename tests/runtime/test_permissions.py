@@ -422,3 +422,17 @@ def test_an_app_installed_by_another_process_is_served_without_a_restart(shop, c
     with write(engine) as conn:
         install_app(conn, parse_app(repair), tz=settings.timezone)
     assert client.get("/api/v1/apps/repair/forms/ticket/records").status_code == 200
+
+
+def test_list_pages_offer_only_the_actions_the_role_grants(shop, app, client):
+    from tests.pages.conftest import sign_in
+    client_record(shop["a"])
+    with TestClient(app) as browser:
+        sign_in(browser, "secret-pass-1", username="viewer")
+        page = browser.get("/apps/shop/client").text
+        assert "/apps/shop/client/new" not in page and "/apps/shop/client/trash" not in page
+        assert browser.get("/apps/shop/client/new").status_code == 403
+    with TestClient(app) as browser:
+        sign_in(browser, "secret-pass-1", username="a")
+        page = browser.get("/apps/shop/client").text
+        assert "/apps/shop/client/new" in page and "/apps/shop/client/trash" in page

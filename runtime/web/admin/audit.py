@@ -31,6 +31,12 @@ def _int(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and len(text) <= 18 else None
 
 
+def _summary(fields: list[str], lang: str, shown: int = 4) -> str:
+    """The changed fields' labels, the first few of them: the details open below."""
+    text = "、".join(fields[:shown])
+    return text + translate(" 等 {n} 项", lang, n=len(fields)) if len(fields) > shown else text
+
+
 @router.get("/audit")
 def audit_page(request: Request, state: State, actor: AdminActor) -> Response:
     lang = lang_of(request)
@@ -58,7 +64,7 @@ def audit_page(request: Request, state: State, actor: AdminActor) -> Response:
                   (translate("负责人", lang) if n == "owner_id" else n) for n in e.changes]
         lines.append({"at": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.user_name, "via": translate(PATHS.get(e.via, e.via), lang),
                       "form": label, "href": f"/apps/{e.app}/{e.form}/{e.record_id}", "record": e.record_id,
-                      "action": translate(ACTIONS.get(e.action, e.action), lang), "fields": "、".join(fields),
+                      "action": translate(ACTIONS.get(e.action, e.action), lang), "fields": _summary(fields, lang),
                       "changes": e.changes})
     keep = [(k, v) for k, v in p.multi_items() if k != "before" and v]
     context = {**admin_chrome(lang, "audit"), "lines": lines, "users": users,
