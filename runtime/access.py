@@ -16,7 +16,7 @@ from sqlalchemy import Connection, literal_column, select, update
 
 from form_engine.compiler import CompiledApp, CompiledForm
 from form_engine.definitions import ACTIONS
-from form_engine.errors import Forbidden, FormworkError
+from form_engine.errors import Forbidden
 
 from . import systables
 
@@ -154,25 +154,6 @@ def bump_access(conn: Connection) -> None:
     done = conn.execute(update(seq).where(seq.c.key == ACCESS_KEY).values(value=seq.c.value + 1))
     if done.rowcount == 0:
         conn.execute(seq.insert().values(key=ACCESS_KEY, value=1))
-
-
-def grant_roles(conn: Connection, user_id: int, roles: list[tuple[str, str]]) -> None:
-    """Give a user roles, each (app, role) checked against the app's published definition."""
-    from .definition_store import load_published
-
-    if not roles:
-        return
-    defined = {(a.name, r.name) for a in load_published(conn) for r in a.roles}
-    for app, role in roles:
-        if (app, role) not in defined:
-            known = "、".join(f"{a}:{r}" for a, r in sorted(defined)) or "（无）"
-            raise FormworkError(f"角色“{app}:{role}”不存在；可用的角色：{known}")
-    ur = systables.user_role
-    have = {(a, r) for a, r in conn.execute(select(ur.c.app, ur.c.role).where(ur.c.user_id == user_id))}
-    new = [{"user_id": user_id, "app": a, "role": r} for a, r in dict.fromkeys(roles) if (a, r) not in have]
-    if new:
-        conn.execute(ur.insert(), new)
-    bump_access(conn)
 
 
 def with_access(conn: Connection, actor: Actor, stamp: int | None) -> Actor:

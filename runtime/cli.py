@@ -10,11 +10,11 @@ from sqlalchemy.engine import make_url
 from form_engine.errors import DefinitionError, FormworkError
 
 from .auth.passwords import new_password
-from .access import grant_roles
 from .auth.tokens import get_token, list_tokens, revoke_token
 from .auth.users import create_token, create_user, reset_password, user_id_by_name
 from .clock import now
 from .database import make_engine, read, write
+from .directory import grant_roles
 from .install import init_database, template_dir
 from .settings import load_settings
 from .web.assets import AssetsMissing, check_assets, node_modules

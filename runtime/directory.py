@@ -21,6 +21,7 @@ from .auth.passwords import new_password
 from .auth.users import create_user as insert_user
 from .auth.users import end_sessions
 from .auth.users import reset_password as new_one_time_password
+from .definition_store import load_published
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -140,6 +141,23 @@ def set_roles(conn: Connection, user_id: int, app: AppDef, roles: Iterable[str])
     if problems:
         raise RecordInvalid(problems)
     _replace_roles(conn, user_id, app.name, wanted)
+    bump_access(conn)
+
+
+def grant_roles(conn: Connection, user_id: int, roles: Iterable[tuple[str, str]]) -> None:
+    """Add (app, role) pairs to the user's roles, each checked against the app's published roles."""
+    wanted: dict[str, set[str]] = {}
+    for app_name, role in roles:
+        wanted.setdefault(app_name, set()).add(role)
+    if not wanted:
+        return
+    apps = {a.name: a for a in load_published(conn)}
+    problems = _role_problems({(a, r) for a, rs in wanted.items() for r in rs}, apps)
+    if problems:
+        raise RecordInvalid(problems)
+    for app_name, new in wanted.items():
+        have = set(conn.execute(select(_ur.c.role).where(_ur.c.user_id == user_id, _ur.c.app == app_name)).scalars())
+        _replace_roles(conn, user_id, app_name, have | new)
     bump_access(conn)
 
 

@@ -17,8 +17,8 @@ from form_engine.fieldtypes import field_type
 from ..access import FormAccess, require, scope_owners
 from .context import RecordContext
 from .query import NOT_NULL, ListQuery, condition, resolve, search_condition
-from .read import joined_displays, link_fields, link_joins, link_rules
-from .rights import allowed, masked_names, read_scope, shows, usable, visible_fields
+from .read import joined_displays, link_fields, link_joins
+from .rights import allowed, link_rules, masked_names, read_scope, shows, usable, visible_fields
 from .serialize import page_plan
 
 

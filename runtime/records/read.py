@@ -9,10 +9,10 @@ from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
 from form_engine.errors import NotFound
 
-from ..access import owners_in, require, scope_owners
+from ..access import owners_in, require
 from .context import RecordContext
 from .references import display_maps, display_text, link_target, mask_display
-from .rights import access_of, allowed, read_owners, shows, view, visible_fields
+from .rights import access_of, allowed, link_rules, read_owners, view, visible_fields
 from .serialize import LINKS, child_values, record_json, row_values
 
 USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
@@ -110,28 +110,6 @@ def _detail_query(ctx: RecordContext, form: CompiledForm, deleted: bool):
             table.c.id == bindparam("id"), table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
         form.plans[key] = (query, labels)
     return form.plans[key]
-
-
-def link_rules(ctx: RecordContext, links: list[FieldDef]) -> tuple:
-    """Per link field, what the actor may see of the record it points at (a plan-cache key).
-
-    None: nothing (no read right on the target form, or its title field hidden); otherwise
-    (owners or None for every record, whether the title shows masked).
-    """
-    out = []
-    for f in links:
-        if f.type != "relation":
-            out.append((f.name, (None, False)))
-            continue
-        target = ctx.app.forms[f.target]
-        access = access_of(ctx, target)
-        title = f.display_field or target.title_field
-        how = shows(access, target, title) if title in target.fields else "full"
-        if not access.can("read") or how is None:
-            out.append((f.name, None))
-        else:
-            out.append((f.name, (scope_owners(ctx.actor, access.read_scopes), how == "masked")))
-    return tuple(out)
 
 
 def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], rules: tuple):

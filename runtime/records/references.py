@@ -15,7 +15,7 @@ from .. import systables
 from ..access import owners_in, scope_owners
 from ..prepared import Prepared
 from .context import RecordContext
-from .rights import access_of, mask
+from .rights import access_of, link_rules, mask
 
 
 def link_target(ctx: RecordContext, f: FieldDef) -> tuple[Table, object]:
@@ -86,8 +86,6 @@ def display_maps(ctx: RecordContext, fields: list[FieldDef], rows: list[dict]) -
     Fields that show the same column of the same table (owner and creator: fw_user.full_name)
     share one query, so a page costs one query per distinct target, never one per row.
     """
-    from .read import link_rules  # read builds on this module
-
     rules = dict(link_rules(ctx, fields))
     wanted: dict[tuple, tuple[Table, object, FieldDef, set[int]]] = {}
     for f in fields:

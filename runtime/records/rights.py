@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from form_engine.compiler import CompiledForm
+from form_engine.definitions import FieldDef
 from form_engine.errors import BadQuery, Forbidden, Problem
 from form_engine.fieldtypes.base import EMPTY
 
@@ -128,3 +129,25 @@ def field_problems(ctx: RecordContext, form: CompiledForm, access: FormAccess, d
 
 def forbidden_field(ctx: RecordContext, key: str) -> Problem:
     return Problem(key, "您没有修改此项的权限" if ctx.lang != "en" else "You may not change this field", "forbidden_field")
+
+
+def link_rules(ctx: RecordContext, links: list[FieldDef]) -> tuple:
+    """Per link field, what the actor may see of the record it points at (a plan-cache key).
+
+    None: nothing (no read right on the target form, or its title field hidden); otherwise
+    (owners or None for every record, whether the title shows masked).
+    """
+    out = []
+    for f in links:
+        if f.type != "relation":
+            out.append((f.name, (None, False)))
+            continue
+        target = ctx.app.forms[f.target]
+        access = access_of(ctx, target)
+        title = f.display_field or target.title_field
+        how = shows(access, target, title) if title in target.fields else "full"
+        if not access.can("read") or how is None:
+            out.append((f.name, None))
+        else:
+            out.append((f.name, (scope_owners(ctx.actor, access.read_scopes), how == "masked")))
+    return tuple(out)

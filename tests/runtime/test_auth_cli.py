@@ -4,10 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -15,16 +12,8 @@ from sqlalchemy import select, update
 from runtime import systables
 from runtime.auth.users import create_token, create_user, user_id_by_name
 from runtime.database import read, write
+from tests.runtime.test_cli import run
 
-FORMWORK = str(Path(sys.executable).with_name("formwork"))
-
-
-def run(args: list[str], env: dict, ok: bool = True) -> subprocess.CompletedProcess:
-    cmd = [FORMWORK, *args] if Path(FORMWORK).exists() else [sys.executable, "-m", "runtime.cli", *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    if ok:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
 
 
 @pytest.fixture

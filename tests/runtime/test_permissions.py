@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 
 from form_engine.bundle import parse_app
 from runtime import systables
-from runtime.access import bump_access, grant_roles
+from runtime.access import bump_access
+from runtime.directory import grant_roles
 from runtime.auth.users import create_token, create_user
 from runtime.clock import now
 from runtime.database import read, write
