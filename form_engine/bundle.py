@@ -34,8 +34,10 @@ def read_bundle_dir(path: Path) -> dict:
     return data
 
 
-def parse_app(data: object) -> AppDef:
-    """The checked, storage-assigned AppDef for `data`, or DefinitionError with every problem."""
+def parse_app(data: object, previous: AppDef | None = None) -> AppDef:
+    """The checked, storage-assigned AppDef for `data`, or DefinitionError with every problem.
+
+    With `previous` (the published app), fields keep the columns they had there."""
     problems = check_app(data)
     if problems:
         raise DefinitionError(problems + _raw_name_problems(data, {p.path for p in problems}))
@@ -44,7 +46,7 @@ def parse_app(data: object) -> AppDef:
     except ValidationError as exc:
         raise DefinitionError([Problem("/" + "/".join(map(str, e["loc"])), e["msg"], e["type"]) for e in exc.errors()]) from None
     check_semantics(app)
-    return assign_storage(app)
+    return assign_storage(app, previous)
 
 
 def _raw_name_problems(data: object, reported: set[str]) -> list[Problem]:
@@ -246,30 +248,39 @@ def assign_storage(app: AppDef, previous: AppDef | None = None) -> AppDef:
     for form in app.forms:
         old = _find(previous, form.name)
         table = form.table or (old.table if old else None) or default_table_name(app.name, form.name)
-        forms.append(form.model_copy(update={"table": table, "fields": _columns(form.fields, old.fields if old else ())}))
+        archived: dict[str | None, set[str]] = {}
+        for a in (*form.archived, *(old.archived if old else ())):
+            archived.setdefault(a.subform, set()).add(a.field.col)
+        forms.append(form.model_copy(update={"table": table, "fields": _columns(form.fields, old.fields if old else (),
+                                                                                  archived)}))
     return app.model_copy(update={"forms": tuple(forms)})
 
 
-def _columns(fields: tuple[FieldDef, ...], old_fields: tuple[FieldDef, ...]) -> tuple[FieldDef, ...]:
+def _columns(fields: tuple[FieldDef, ...], old_fields: tuple[FieldDef, ...],
+             archived: dict[str | None, set[str]], subform: str | None = None) -> tuple[FieldDef, ...]:
+    """Columns for `fields`: explicit ones kept, a known name keeps its column, a new field gets a
+    free one — never the column of an archived field (`archived` by subform column), which still
+    holds its data."""
     old = {f.name: f for f in old_fields}
     explicit = {f.column for f in fields if f.column}
-    taken = explicit | {f.col for f in old_fields}
+    taken = explicit | {f.col for f in old_fields} | archived.get(subform, set())
     out = []
     for f in fields:
         update = {}
-        if f.type == "subform":
-            update["fields"] = _columns(f.fields, old[f.name].fields if f.name in old else ())
-        if not f.column:
+        col = f.column
+        if not col:
             col = old[f.name].col if f.name in old else None
             if col is None or col in explicit:  # new, or its old column now belongs to a renamed field
-                col = _free(f.name, taken)
+                col = free_column(f.name, taken)
             taken.add(col)
             update["column"] = col
+        if f.type == "subform":  # its rows live in their own table: columns are chosen there
+            update["fields"] = _columns(f.fields, old[f.name].fields if f.name in old else (), archived, col)
         out.append(f.model_copy(update=update) if update else f)
     return tuple(out)
 
 
-def _free(name: str, taken: set[str]) -> str:
+def free_column(name: str, taken: set[str]) -> str:
     """`name`, or `name_`, `name_2`, ... (within 40 characters) when it is taken."""
     candidate, n = name, 1
     while candidate in taken:

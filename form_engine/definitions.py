@@ -109,6 +109,16 @@ class LayoutDef(Def):
     sections: tuple[SectionDef, ...] = ()
 
 
+class ArchivedFieldDef(Def):
+    """A field removed or converted by a publish: its column and data stay, hidden, restorable."""
+
+    field: FieldDef
+    subform: str | None = None  # column of the subform holding it; None for the form's own fields
+    reason: Literal["removed", "converted"]
+    version: int = Field(ge=1)  # the form version that archived it
+    at: str  # when (ISO 8601)
+
+
 class FormDef(Def):
     """A user-defined record type: becomes one table (plus child tables for subforms)."""
 
@@ -123,6 +133,7 @@ class FormDef(Def):
     indexes: tuple[IndexDef, ...] = ()
     layout: LayoutDef | None = None
     default_sort: str = "-updated_at"
+    archived: tuple[ArchivedFieldDef, ...] = ()
 
     def field(self, name: str) -> FieldDef:
         for f in self.fields:
@@ -172,6 +183,8 @@ class AppDef(Def):
     schema_version: int = SCHEMA_VERSION
     name: str
     label: LabelDef
+    icon: str | None = Field(default=None, max_length=8)
+    color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     description: LabelDef | None = None
     forms: tuple[FormDef, ...]
     menu: tuple[MenuItemDef, ...] = ()

@@ -61,9 +61,15 @@ def field_column(f: FieldDef) -> Column:
     return Column(f.col, field_type(f.type).sql_type(f), nullable=True, info={"field": f.name})
 
 
+def archived_fields(form: FormDef, subform: str | None = None) -> list[FieldDef]:
+    """The archived fields of the form itself (subform=None) or of one subform (by its column)."""
+    return [a.field for a in form.archived if a.subform == subform]
+
+
 def to_table(app: str, form: FormDef, metadata: MetaData) -> FormTables:
+    """The form's tables, archived columns included: the metadata matches the database."""
     name = table_name(app, form)
-    stored = [f for f in form.fields if field_type(f.type).stored]
+    stored = [f for f in (*form.fields, *archived_fields(form)) if field_type(f.type).stored]
     main = Table(name, metadata, *system_columns(), *(field_column(f) for f in stored),
                  info={"app": app, "form": form.name})
     live = main.c.deleted_at.is_(None)
@@ -89,22 +95,27 @@ def to_table(app: str, form: FormDef, metadata: MetaData) -> FormTables:
     children = {}
     for f in form.fields:
         if f.type == "subform":
-            children[f.name] = child_table(name, f, main, metadata)
+            children[f.name] = child_table(name, f, main, metadata, archived_fields(form, f.col))
+    for f in archived_fields(form):  # a removed subform keeps its rows in its table
+        if f.type == "subform":
+            child_table(name, f, main, metadata, archived_fields(form, f.col))
     return FormTables(main, children)
 
 
-def child_table(parent_name: str, f: FieldDef, main: Table, metadata: MetaData) -> Table:
+def child_table(parent_name: str, f: FieldDef, main: Table, metadata: MetaData,
+                archived: list[FieldDef] = ()) -> Table:
     name = short_name(f"{parent_name}__{f.col}")
+    row_fields = [*f.fields, *archived]
     child = Table(
         name, metadata,
         Column("id", ID, primary_key=True, autoincrement=True),
         Column("parent_id", ID, ForeignKey(main.c.id, ondelete="CASCADE"), nullable=False),
         Column("position", Integer(), nullable=False),
-        *(field_column(c) for c in f.fields),
+        *(field_column(c) for c in row_fields),
         info={"subform": f.name},
     )
     Index(ix("ix", name, "parent_id"), child.c.parent_id, child.c.position)
-    for c in f.fields:
+    for c in row_fields:
         if c.type in LINK_TYPES:
             Index(ix("ix", name, c.col), child.c[c.col])
     return child
