@@ -379,3 +379,37 @@ def test_nothing_changed_publishes_nothing(shop, engine, settings):
 def test_app_name_must_match(shop, engine, settings):
     with pytest.raises(DefinitionError):
         do(engine, settings, {**current(engine), "name": "other"})
+
+
+def test_rows_written_while_a_conversion_runs_are_converted_too(api, engine, settings, monkeypatch):
+    """The app keeps serving the old version during the batches; the last step converts what it wrote."""
+    changed = add(api, code="1")
+    import runtime.publish as pub
+    batches = pub._backfill
+    written = {}
+
+    def meanwhile(*a, **k):
+        lost = batches(*a, **k)
+        written["new"] = add(api, code="77")  # still the old version: code is text
+        assert api.patch(url(changed), json={"code": "5", "version": 1}).status_code == 200
+        return lost
+    monkeypatch.setattr(pub, "_backfill", meanwhile)
+    do(engine, settings, edit(engine, _to_integer))
+    assert api.get(url(written["new"])).json()["code"] == 77
+    assert api.get(url(changed)).json()["code"] == 5
+
+
+def test_a_value_that_cannot_convert_written_meanwhile_stops_an_unconfirmed_publish(api, engine, settings, monkeypatch):
+    add(api, code="1")
+    import runtime.publish as pub
+    batches = pub._backfill
+
+    def meanwhile(*a, **k):
+        lost = batches(*a, **k)
+        add(api, code="not a number")
+        return lost
+    monkeypatch.setattr(pub, "_backfill", meanwhile)
+    before = columns(engine)
+    with pytest.raises(LossNotAccepted):
+        do(engine, settings, edit(engine, _to_integer))
+    assert columns(engine) == before and versions(engine) == [1]
