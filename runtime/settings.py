@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 class Settings:
     database_url: str
     data_dir: Path
-    secret_key: str
+    secret_key: str = field(repr=False)
     timezone: ZoneInfo
     default_lang: str = "zh-CN"
     threads: int = 4  # request threads; few threads on few cores beat many fighting for the GIL
     max_upload_mb: float = 50
+    smtp_url: str | None = field(default=None, repr=False)  # holds the SMTP password
+    scheduler: bool = False  # run background jobs in this process (load_settings: on unless FORMWORK_SCHEDULER=0)
 
     @property
     def is_sqlite(self) -> bool:
@@ -34,6 +36,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timezone=ZoneInfo(env.get("FORMWORK_TIMEZONE") or "Asia/Shanghai"),
         default_lang=env.get("FORMWORK_LANG") or "zh-CN",
         threads=int(env.get("FORMWORK_THREADS") or 4),
+        smtp_url=env.get("FORMWORK_SMTP_URL") or None,
+        scheduler=(env.get("FORMWORK_SCHEDULER") or "1") not in ("0", "false", "no"),
     )
 
 

@@ -1,8 +1,9 @@
-"""The fw_ system tables: definitions, users, departments, roles, sessions, tokens, sequences, files, audit."""
+"""The fw_ system tables: definitions, drafts, users, departments, roles, sessions, tokens, sequences, files,
+audit, notifications and the outbox."""
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+                        Table, Text, UniqueConstraint, text)
 
 from form_engine.tables import ID
 
@@ -21,6 +22,22 @@ definition = Table(
     Column("created_by", ID, nullable=True),
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("app", "kind", "name", "version", name="uq_fw_definition_version"),
+)
+
+# A designer's work in progress: one draft per app + kind + name, shared by every admin.
+# `revision` grows by one on every save; a save naming an older revision is a conflict.
+draft = Table(
+    "fw_draft", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("app", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # form (later flow, rule, report)
+    Column("name", String(40), nullable=False),
+    Column("body", Text, nullable=False),  # JSON
+    Column("revision", Integer, nullable=False),
+    Column("base_version", Integer, nullable=True),  # the published version it started from; None: new
+    Column("updated_by", ID, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("app", "kind", "name", name="uq_fw_draft_name"),
 )
 
 department = Table(
@@ -122,6 +139,35 @@ Index("ix_fw_user_department", user.c.department_id)
 Index("ix_fw_audit_record", audit.c.app, audit.c.form, audit.c.record_id, audit.c.id)
 Index("ix_fw_audit_user", audit.c.user_id, audit.c.id)
 Index("ix_fw_audit_at", audit.c.at)
+
+# In-app notifications (the inbox badge) and the outbox of slow work (email) delivered after commit.
+notification = Table(
+    "fw_notification", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_id", ID, nullable=False),
+    Column("kind", String(32), nullable=False),  # task, result, urge, cc, mention...
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=True),
+    Column("link", String(300), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("read_at", DateTime, nullable=True),
+)
+Index("ix_fw_notification_user", notification.c.user_id, notification.c.read_at, notification.c.id)
+
+outbox = Table(
+    "fw_outbox", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # email
+    Column("payload", Text, nullable=False),  # JSON
+    Column("status", String(16), nullable=False),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("lease_until", DateTime, nullable=True),  # a worker holds it until then
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+)
+Index("ix_fw_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 
 # Audit rows can't be changed or removed, whatever the connection: the database refuses it.
 AUDIT_GUARDS = {

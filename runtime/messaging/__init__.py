@@ -1,0 +1,1 @@
+"""Telling people things: in-app notifications, and email through the outbox after commit."""
