@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from form_engine.bundle import parse_app
 from form_engine.compiler import CompiledApp, compile_app
-from form_engine.definitions import AppDef
+from form_engine.definitions import AppDef, FormDef
 from form_engine.errors import FormworkError, NotFound
 
 from . import systables
@@ -22,12 +22,12 @@ class AppExists(FormworkError):
     title = "应用已存在"
 
 
-def _body(model: dict) -> tuple[str, str]:
+def body_text(model: dict) -> tuple[str, str]:
     text = json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def _app_body(app: AppDef) -> dict:
+def app_body(app: AppDef) -> dict:
     return app.model_dump(mode="json", by_alias=True, exclude={"forms", "demo"}, exclude_none=True)
 
 
@@ -42,10 +42,10 @@ def install_app(conn: Connection, app: AppDef, *, tz: tzinfo, user_id: int | Non
         raise AppExists(f"应用“{app.name}”已经安装")
     compiled = compile_app(app, tz)
     stamp = now(tz)
-    rows = [("app", app.name, _app_body(app))]
+    rows = [("app", app.name, app_body(app))]
     rows += [("form", f.name, f.model_dump(mode="json", by_alias=True, exclude_none=True)) for f in app.forms]
     for kind, name, body in rows:
-        text, checksum = _body(body)
+        text, checksum = body_text(body)
         conn.execute(systables.definition.insert().values(
             app=app.name, kind=kind, name=name, version=1, status="published", body=text,
             checksum=checksum, created_by=user_id, created_at=stamp))
@@ -54,46 +54,49 @@ def install_app(conn: Connection, app: AppDef, *, tz: tzinfo, user_id: int | Non
     return compiled
 
 
-def load_published(conn: Connection) -> list[AppDef]:
-    """Every installed app, each form at its latest published version."""
+LIVE = ("published", "removed")  # a form's latest row may say it was removed from its app (table kept)
+
+
+def _latest(conn: Connection, app_name: str | None = None) -> dict[tuple[str, str, str], tuple[str, dict]]:
+    """The newest published-or-removed row of every definition: (app, kind, name) → (status, body)."""
     d = systables.definition
-    rows = conn.execute(select(d.c.app, d.c.kind, d.c.name, d.c.version, d.c.body)
-                        .where(d.c.status == "published").order_by(d.c.app, d.c.id)).all()
-    latest: dict[tuple[str, str, str], tuple[int, dict]] = {}
-    for app, kind, name, version, body in rows:
+    query = select(d.c.app, d.c.kind, d.c.name, d.c.version, d.c.status, d.c.body).where(d.c.status.in_(LIVE))
+    if app_name is not None:
+        query = query.where(d.c.app == app_name)
+    latest: dict[tuple[str, str, str], tuple[int, str, str]] = {}
+    for app, kind, name, version, status, body in conn.execute(query):
         key = (app, kind, name)
         if key not in latest or latest[key][0] < version:
-            latest[key] = (version, json.loads(body))
-    apps = []
-    for (app, kind, name), (_, body) in latest.items():
-        if kind != "app":
-            continue
-        forms = [b for (a, k, _n), (_v, b) in latest.items() if a == app and k == "form"]
-        order = [m["form"] for m in body.get("menu", [])]
-        forms.sort(key=lambda f: order.index(f["name"]) if f["name"] in order else len(order))
-        apps.append(AppDef.model_validate({**body, "forms": forms}))
-    return apps
+            latest[key] = (version, status, body)
+    return {key: (status, json.loads(body)) for key, (_v, status, body) in latest.items()}
 
 
-def _latest(conn: Connection, app_name: str) -> tuple[dict, list[dict]]:
-    """The latest published app body and form bodies of one app."""
-    d = systables.definition
-    rows = conn.execute(select(d.c.kind, d.c.name, d.c.version, d.c.body)
-                        .where(d.c.app == app_name, d.c.status == "published")).all()
-    latest: dict[tuple[str, str], tuple[int, dict]] = {}
-    for kind, name, version, body in rows:
-        if (kind, name) not in latest or latest[(kind, name)][0] < version:
-            latest[(kind, name)] = (version, json.loads(body))
-    app = next((body for (kind, _n), (_v, body) in latest.items() if kind == "app"), None)
-    if app is None:
-        raise NotFound(f"应用“{app_name}”不存在")
-    return app, [body for (kind, _n), (_v, body) in latest.items() if kind == "form"]
+def _assemble(app: dict, latest: dict) -> AppDef:
+    forms = [b for (a, k, _n), (status, b) in latest.items() if a == app["name"] and k == "form" and status == "published"]
+    order = [m["form"] for m in app.get("menu", [])]
+    forms.sort(key=lambda f: order.index(f["name"]) if f["name"] in order else len(order))
+    return AppDef.model_validate({**app, "forms": forms})
+
+
+def load_published(conn: Connection) -> list[AppDef]:
+    """Every installed app, each form at its latest published version."""
+    latest = _latest(conn)
+    return [_assemble(body, latest) for (_a, kind, _n), (_s, body) in sorted(latest.items()) if kind == "app"]
 
 
 def published_app(conn: Connection, app_name: str) -> AppDef:
     """One app as published now, read in the caller's transaction (the registry may lag behind)."""
-    app, forms = _latest(conn, app_name)
-    return AppDef.model_validate({**app, "forms": forms})
+    latest = _latest(conn, app_name)
+    app = latest.get((app_name, "app", app_name))
+    if app is None:
+        raise NotFound(f"应用“{app_name}”不存在")
+    return _assemble(app[1], latest)
+
+
+def removed_forms(conn: Connection, app_name: str) -> dict[str, FormDef]:
+    """Forms removed from the app, as they were: their tables and data are still there."""
+    return {name: FormDef.model_validate(body) for (_a, kind, name), (status, body) in _latest(conn, app_name).items()
+            if kind == "form" and status == "removed"}
 
 
 def save_roles(conn: Connection, app_name: str, roles: list[dict], *, tz: tzinfo, user_id: int | None) -> AppDef:
@@ -101,11 +104,12 @@ def save_roles(conn: Connection, app_name: str, roles: list[dict], *, tz: tzinfo
 
     Raises DefinitionError with every problem at once (paths such as /roles/2/permissions/0/actions).
     """
-    body, forms = _latest(conn, app_name)
-    app = parse_app({**body, "roles": roles, "forms": forms})
+    current = published_app(conn, app_name)
+    app = parse_app({**app_body(current), "roles": roles,
+                     "forms": [f.model_dump(mode="json", by_alias=True, exclude_none=True) for f in current.forms]})
     d = systables.definition
     top = conn.execute(select(func.max(d.c.version)).where(d.c.app == app_name, d.c.kind == "app")).scalar() or 0
-    text, checksum = _body(_app_body(app))
+    text, checksum = body_text(app_body(app))
     conn.execute(d.insert().values(app=app_name, kind="app", name=app.name, version=top + 1, status="published",
                                    body=text, checksum=checksum, created_by=user_id, created_at=now(tz)))
     bump_access(conn)  # every process reloads its apps on its next request

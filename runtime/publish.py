@@ -33,7 +33,7 @@ from . import systables
 from .access import bump_access
 from .clock import now
 from .database import read, write
-from .definition_store import _app_body, _body, install_app, published_app
+from .definition_store import app_body, body_text, install_app, published_app, removed_forms
 
 EXAMPLES = 5
 BATCH = 5000
@@ -93,7 +93,9 @@ class PublishPlan:
     steps: list[Step] = member(default_factory=list)
     forms: dict[str, FormPlan] = member(default_factory=dict)  # changed forms only
     versions: dict[str, int] = member(default_factory=dict)  # the version each changed form gets
+    removed: dict[str, int] = member(default_factory=dict)  # forms taken out of the app → their "removed" version
     app_changed: bool = False
+    previous: AppDef | None = None  # the app as published before
 
     @property
     def lossy(self) -> bool:
@@ -105,7 +107,7 @@ class PublishPlan:
 
     @property
     def empty(self) -> bool:
-        return not self.creating and not self.forms and not self.app_changed
+        return not self.creating and not self.forms and not self.removed and not self.app_changed
 
     def as_json(self) -> dict:
         return {"app": self.app, "creating": self.creating, "lossy": self.lossy, "blocked": self.blocked,
@@ -144,55 +146,64 @@ def plan_publish(conn: Connection, app_name: str, proposed: dict | AppDef, *, tz
     if isinstance(data, dict) and data.get("name") != app_name:
         raise DefinitionError([Problem("/name", f"应用名应为“{app_name}”，定义里是“{data.get('name')}”", "name")])
     previous = _previous(conn, app_name)
-    app = parse_app(data, previous)
+    removed = removed_forms(conn, app_name) if previous else {}
+    # Storage follows every form the app ever had: a form put back gets its old table and columns.
+    app = parse_app(data, previous and previous.model_copy(update={"forms": (*previous.forms, *removed.values())}))
     if previous is None:
         plan = PublishPlan(app_name, True, app, app_changed=True)
         plan.steps.append(Step("add_app", app_name, f"新建应用“{app.label.zh}”"))
         plan.steps += [Step("add_form", f.name, f"新建表单“{f.label.zh}”（{len(f.fields)} 个字段）") for f in app.forms]
         return plan
-    plan = PublishPlan(app_name, False, app)
+    plan = PublishPlan(app_name, False, app, previous=previous)
     versions = _form_versions(conn, app_name)
     at = now(tz).isoformat(timespec="seconds")
     before = {f.name: f for f in previous.forms}
     forms = []
     for form in app.forms:
-        old = before.get(form.name)
+        old = before.get(form.name) or removed.get(form.name)
         version = versions.get(form.name, 0) + 1
-        occupied = _columns_in_db(conn, app_name, old) if old else frozenset()
-        first = plan_form(old, form, version=version, at=at, lossless="all", occupied=occupied)
-        found = {id(c): _check(conn, app_name, old, c) for c in first.changes if c.check and old}
-        lossless = frozenset(_key(c) for c in first.changes if c.check and not c.moves and not found[id(c)][0])
-        final = plan_form(old, form, version=version, at=at, lossless=lossless, occupied=occupied) if found else first
+        final, checks = _plan_form(conn, app_name, old, form, version, at)
         forms.append(final.form)
-        if old is not None and final.form == old:
+        if form.name in removed:
+            plan.steps.append(Step("restore_form", form.name, f"恢复已删除的表单“{form.label.zh}”，原有数据随之恢复"))
+        elif old is not None and final.form == old:
             continue
         plan.forms[form.name] = final
         plan.versions[form.name] = version
-        for c in final.changes:
-            plan.steps.append(_step(c, found.get(id(c)) or _check_again(conn, app_name, old, c, found, first)))
+        plan.steps += [_step(c, checks.get(_id(c))) for c in final.changes if c.kind != "add_form" or not old]
         plan.steps += _unique_checks(conn, app_name, old, final.form)
     for name, old in before.items():
         if name not in {f.name for f in app.forms}:
-            plan.steps.append(Step("remove_form", name, f"删除表单“{old.label.zh}”", blocking=True, consequence=(
-                f"目前不能删除已发布的表单“{old.label.zh}”；可以把它从菜单中去掉，数据会保留")))
+            plan.removed[name] = versions.get(name, 0) + 1
+            plan.steps.append(Step("remove_form", name, f"删除表单“{old.label.zh}”：表单从应用中移除，数据表和数据都保留，"
+                                                        "以后用同样的表单名重新加入即可恢复"))
     plan.definition = app.model_copy(update={"forms": tuple(forms)})
-    plan.app_changed = _app_body(plan.definition) != _app_body(previous)
+    plan.app_changed = app_body(plan.definition) != app_body(previous)
     if plan.app_changed:
         plan.steps.append(Step("app", app_name, "应用的名称、图标、菜单或角色有修改（不涉及数据）"))
     return plan
 
 
+def _plan_form(conn: Connection, app_name: str, old: FormDef | None, form: FormDef, version: int,
+               at: str) -> tuple[FormPlan, dict]:
+    """Plan one form in two passes: the first says which rows to check; the checks say which
+    changes lose nothing and may stay in place; the second pass plans with that knowledge."""
+    occupied = _columns_in_db(conn, app_name, old) if old else frozenset()
+    first = plan_form(old, form, version=version, at=at, lossless="all", occupied=occupied)
+    checks = {_id(c): _check(conn, app_name, old, c) for c in first.changes if c.check and old}
+    if not checks:
+        return first, checks
+    lossless = frozenset(_key(c) for c in first.changes if c.check and not c.moves and not checks[_id(c)][0])
+    return plan_form(old, form, version=version, at=at, lossless=lossless, occupied=occupied), checks
+
+
+def _id(c: Change) -> tuple:
+    return (c.kind, c.subform, c.field)
+
+
 def _key(c: Change) -> str:
     col = c.old.col if c.old else ""
     return f"{c.subform}.{col}" if c.subform else col
-
-
-def _check_again(conn, app_name, old, c: Change, found: dict, first: FormPlan):
-    """The second planning pass makes new Change objects: find the first pass's result for `c`."""
-    for prev in first.changes:
-        if id(prev) in found and prev.kind == c.kind and prev.field == c.field and prev.subform == c.subform:
-            return found[id(prev)]
-    return _check(conn, app_name, old, c) if c.check and old else None
 
 
 def _step(c: Change, result) -> Step:
@@ -532,12 +543,17 @@ def _store(conn: Connection, plan: PublishPlan, user_id: int | None, tz: tzinfo)
     d = systables.definition
     stamp = now(tz)
     for name, version in plan.versions.items():
-        text_, checksum = _body(plan.forms[name].form.model_dump(mode="json", by_alias=True, exclude_none=True))
+        text_, checksum = body_text(plan.forms[name].form.model_dump(mode="json", by_alias=True, exclude_none=True))
         conn.execute(d.insert().values(app=plan.app, kind="form", name=name, version=version, status="published",
+                                       body=text_, checksum=checksum, created_by=user_id, created_at=stamp))
+    for name, version in plan.removed.items():
+        form = next(f for f in plan.previous.forms if f.name == name)
+        text_, checksum = body_text(form.model_dump(mode="json", by_alias=True, exclude_none=True))
+        conn.execute(d.insert().values(app=plan.app, kind="form", name=name, version=version, status="removed",
                                        body=text_, checksum=checksum, created_by=user_id, created_at=stamp))
     if plan.app_changed:
         top = conn.execute(select(func.max(d.c.version)).where(d.c.app == plan.app, d.c.kind == "app")).scalar() or 0
-        text_, checksum = _body(_app_body(plan.definition))
+        text_, checksum = body_text(app_body(plan.definition))
         conn.execute(d.insert().values(app=plan.app, kind="app", name=plan.app, version=top + 1, status="published",
                                        body=text_, checksum=checksum, created_by=user_id, created_at=stamp))
     bump_access(conn)  # every process reloads its apps on its next request
@@ -556,6 +572,16 @@ def app_with_form(conn: Connection, app_name: str, form: dict) -> dict:
         forms.append(form)
         data["menu"] = [*data.get("menu", []), {"form": form.get("name")}]
     data["forms"] = forms
+    return data
+
+
+def app_without_form(conn: Connection, app_name: str, form_name: str) -> dict:
+    """The published app as a dict without `form_name`, its menu item and the roles' permissions on it."""
+    data = published_app(conn, app_name).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["forms"] = [f for f in data["forms"] if f["name"] != form_name]
+    data["menu"] = [m for m in data.get("menu", []) if m["form"] != form_name]
+    for role in data.get("roles", []):
+        role["permissions"] = [p for p in role.get("permissions", []) if p["form"] != form_name]
     return data
 
 

@@ -17,7 +17,8 @@ from runtime.auth.users import create_token, create_user
 from runtime.clock import now
 from runtime.database import read, write
 from runtime.definition_store import published_app
-from runtime.publish import LossNotAccepted, PublishBlocked, PublishFailed, plan_publish, publish, purge_archived
+from runtime.publish import (LossNotAccepted, PublishBlocked, PublishFailed, app_without_form, plan_publish, publish,
+                             purge_archived)
 
 L = lambda zh: {"zh-CN": zh}  # noqa: E731
 
@@ -359,16 +360,36 @@ def test_unsupported_conversion_is_blocked(shop, engine, settings):
         do(engine, settings, proposed, accept_loss=True)
 
 
-def test_removing_a_form_is_refused(shop, engine, settings):
+def test_removing_a_form_keeps_its_table_and_putting_it_back_restores_it(api, engine, settings):
+    rid = add(api, code="K-1")
+    with read(engine) as conn:
+        without = app_without_form(conn, "shop", "client")
+    p = plan(engine, settings, without)
+    assert p.steps[0].kind == "remove_form" and not p.lossy and not p.blocked
+    do(engine, settings, without)
+    assert "shop_client" in inspect(engine).get_table_names()
+    assert api.get(url(rid)).status_code == 404
+
+    back = {**without, "forms": [{"name": "client", "label": L("客户"), "fields": [
+        {"name": "name", "type": "text", "label": L("名称")}, {"name": "code", "type": "text", "label": L("编码")}]}]}
+    p = plan(engine, settings, back)
+    assert p.steps[0].kind == "restore_form"
+    do(engine, settings, back)
+    got = api.get(url(rid)).json()
+    assert got["code"] == "K-1" and got["name"] == "客户"
+    assert versions(engine) == [1, 2, 3]
+
+
+def test_a_form_other_forms_link_to_cannot_be_removed(shop, engine, settings):
     data = copy.deepcopy(current(engine))
-    data["forms"].append({"name": "deal", "label": L("订单"), "fields": [{"name": "t", "type": "text", "label": L("t")}]})
+    data["forms"].append({"name": "deal", "label": L("订单"), "fields": [
+        {"name": "client", "type": "relation", "target": "client", "label": L("客户")}]})
     do(engine, settings, data)
-    data = copy.deepcopy(current(engine))
-    data["forms"] = [f for f in data["forms"] if f["name"] != "deal"]
-    data["menu"] = [m for m in data.get("menu", []) if m["form"] != "deal"]
-    with pytest.raises(PublishBlocked) as refused:
-        do(engine, settings, data)
-    assert "不能删除" in refused.value.detail
+    with read(engine) as conn:
+        without = app_without_form(conn, "shop", "client")
+    with pytest.raises(DefinitionError) as refused:
+        do(engine, settings, without)
+    assert any(p.path.startswith("/forms/0/fields/0") for p in refused.value.problems)
 
 
 def test_nothing_changed_publishes_nothing(shop, engine, settings):
