@@ -28,11 +28,12 @@ run: setup
 serve: setup
 	$(BIN)/formwork serve --host 127.0.0.1 --port 8000
 
-# Browser tests need Debian's chromium; install it when missing (needs root, as in CI).
+# Browser tests need Debian's chromium, and a CJK font so screenshots show Chinese, not boxes;
+# install them when missing (needs root, as in CI).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; }
 
 test: setup browser
 	$(BIN)/pytest -n 2

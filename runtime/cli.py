@@ -1,17 +1,21 @@
-"""The `formwork` command: init, serve, users, passwords and API tokens."""
+"""The `formwork` command: init, serve, users, passwords, API tokens, app export and import."""
 from __future__ import annotations
 
 import sys
 import unicodedata
+from pathlib import Path
 
 import typer
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
 from form_engine.errors import DefinitionError, FormworkError
 
+from . import systables
 from .auth.passwords import new_password
 from .auth.tokens import get_token, list_tokens, revoke_token
 from .auth.users import create_token, create_user, reset_password, user_id_by_name
+from .bundles import bundle_text, check_bundle, export_app, import_app, load_bundle, plan_import, read_bundle_file
 from .clock import now
 from .database import make_engine, read, write
 from .directory import grant_roles
@@ -27,7 +31,8 @@ def _fail(exc: Exception) -> None:
     typer.secho(f"错误：{getattr(exc, 'detail', exc)}", fg="red", err=True)
     if isinstance(exc, DefinitionError):
         for p in exc.problems:
-            typer.secho(f"  {p.path}: {p.message}" + (f"（{p.suggestion}）" if p.suggestion else ""), err=True)
+            typer.secho(f"  {p.path or '/'}: {p.message}" + (f"（{p.suggestion}）" if p.suggestion else "")
+                        + f"  [{p.code}]", err=True)
     raise typer.Exit(1)
 
 
@@ -85,6 +90,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, worke
     typer.echo(f"Formwork 已启动：http://{host}:{port}   （API 文档：/docs）")
     uvicorn.run("runtime.web.asgi:app", host=host, port=port, reload=reload, workers=workers if not reload else 1,
                 log_level="info", access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """只运行后台任务（发送邮件、审批超时等），不提供网页；可在多台机器上各运行一个。"""
+    import signal
+    import threading
+
+    from .scheduler import JOBS, Scheduler
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    scheduler = Scheduler(engine, settings)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    scheduler.start()
+    typer.echo(f"Formwork 后台任务已启动：{'、'.join(j.name for j in JOBS)}（Ctrl+C 结束）")
+    stopped.wait()
+    scheduler.stop()
+    typer.echo("后台任务已结束。")
 
 
 @app.command("create-user")
@@ -169,6 +194,91 @@ def reset_password_cmd(username: str) -> None:
     except FormworkError as exc:
         _fail(exc)
     typer.echo(f"已重置用户 {username} 的密码：{password}（只显示这一次；用户登录后须先修改密码）")
+
+
+@app.command("export-app")
+def export_app_cmd(name: str = typer.Argument(..., help="应用名，如 crm")) -> None:
+    """导出应用包（JSON，打印到标准输出，不含演示数据），如 formwork export-app crm > crm.json。"""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with read(engine) as conn:
+            bundle = export_app(conn, name)
+    except FormworkError as exc:
+        _fail(exc)
+    sys.stdout.buffer.write(bundle_text(bundle).encode("utf-8"))
+    sys.stdout.flush()
+
+
+@app.command("import-app")
+def import_app_cmd(file: Path = typer.Argument(..., help="应用包：export-app 导出的 JSON 文件、app_templates 那样的文件夹，或 - 表示标准输入"),
+                   yes: bool = typer.Option(False, "--yes", help="执行计划；不加时只显示计划，不做任何修改"),
+                   accept_loss: bool = typer.Option(False, "--accept-loss", help="计划会丢失数据（旧值归档保留）时仍然执行，须与 --yes 一起用")) -> None:
+    """导入应用包：应用不存在时新建，已存在时按包升级。先显示发布计划；加 --yes 才执行。"""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        data = load_bundle(sys.stdin.buffer.read()) if str(file) == "-" else read_bundle_file(file)
+        name = check_bundle(data).name
+        plan = _import_plan(engine, data, settings.timezone)
+    except FileNotFoundError:
+        _fail(FormworkError(f"文件“{file}”不存在"))
+    except FormworkError as exc:
+        _fail(exc)
+    typer.echo("\n".join(plan_lines(plan, name)))
+    if plan.empty:
+        return
+    if plan.blocked:
+        typer.secho("计划中有无法执行的变更（见上面标“无法执行”的项），没有做任何修改。", fg="red", err=True)
+        raise typer.Exit(1)
+    if not yes:
+        typer.echo("（只显示计划，没有做任何修改；确认无误后加 --yes 执行"
+                   + ("，会丢失数据的变更还需要加 --accept-loss" if plan.lossy else "") + "）")
+        return
+    if plan.lossy and not accept_loss:
+        typer.secho("计划中有会丢失数据的变更，没有做任何修改。确认上面说明的后果可以接受后，加 --accept-loss 重新执行。",
+                    fg="red", err=True)
+        raise typer.Exit(1)
+    try:
+        systables.create_all(engine)  # a database never initialised gets its system tables first
+        import_app(engine, data, tz=settings.timezone, user_id=None, accept_loss=accept_loss)
+    except FormworkError as exc:
+        _fail(exc)
+    typer.secho(f"已导入应用“{name}”。正在运行的服务会在下一个请求时加载新版本。", fg="green")
+    with read(engine) as conn:
+        if conn.execute(select(systables.user.c.id).where(systables.user.c.is_admin.is_(True)).limit(1)).first() is None:
+            typer.echo("数据库中还没有管理员账号，可用 formwork create-user admin --admin 创建。")
+
+
+def _import_plan(engine, data: object, tz):
+    """The import plan, read in a transaction that is rolled back (so a database without system tables works too)."""
+    with engine.connect() as conn:
+        with conn.begin() as tx:
+            if not inspect(conn).has_table(systables.definition.name):
+                systables.metadata.create_all(conn)
+            try:
+                return plan_import(conn, data, tz=tz)
+            finally:
+                tx.rollback()
+
+
+def plan_lines(plan, app_name: str) -> list[str]:
+    """A publish plan as zh-CN lines for the terminal: each step, what it costs and what it means."""
+    if plan.empty:
+        return [f"应用“{app_name}”已经是这个样子，没有需要修改的地方。"]
+    lines = [f"应用“{app_name}”的发布计划（{len(plan.steps)} 项）："]
+    forms = {f.name: f.label.zh for f in plan.definition.forms}
+    for i, step in enumerate(plan.steps, 1):
+        mark = "  【无法执行】" if step.blocking else "  【会丢失数据】" if step.lossy else ""
+        where = f"［{forms[step.form]}］" if step.form in forms and step.kind not in ("add_app", "add_form") else ""
+        lines.append(f"  {i}. {where}{step.summary}{mark}")
+        if step.affected:
+            lines.append(f"       涉及 {step.affected} 条记录")
+        for example in step.examples or []:
+            lines.append(f"       例：#{example.get('id')} “{example.get('value')}”：{example.get('problem')}")
+        if step.consequence:
+            lines.append(f"       后果：{step.consequence}")
+    return lines
 
 
 def main() -> None:  # pragma: no cover

@@ -11,10 +11,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from importlib.metadata import entry_points
+
+from .. import systables
 from ..apps import AppRegistry
 from ..database import make_engine
 from ..settings import Settings, load_settings
-from . import api_account, api_misc, api_records
+from ..scheduler import Scheduler
+from . import api_account, api_definitions, api_misc, api_records
 from .assets import check_assets, node_modules, vendor_router
 from .errors import install_error_handlers
 from .openapi import build_openapi
@@ -31,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     vendor = check_assets(node_modules())
     engine = make_engine(settings.database_url)
+    systables.metadata.create_all(engine)  # system tables added since the database was made
     registry = AppRegistry(tz=settings.timezone)
     registry.load(engine)
     state = ServerState(settings=settings, engine=engine, registry=registry)
@@ -39,7 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Sync routes run in anyio's thread pool (40 threads by default); on a small machine
         # that many threads only contend for the GIL, so the pool is sized by a setting.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        scheduler = Scheduler(engine, settings) if settings.scheduler else None
+        if scheduler:
+            scheduler.start()
         yield
+        if scheduler:
+            scheduler.stop()
 
     app = FastAPI(title="Formwork", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.formwork = state
@@ -49,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_misc.router)
     app.include_router(api_account.router)
+    app.include_router(api_definitions.router)
     app.include_router(vendor_router(vendor))
 
     @app.get("/docs", include_in_schema=False)
@@ -59,4 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages_router)
     app.include_router(admin_router)
+    for extension in entry_points(group="formwork.pages"):  # the designer (builder/) sits on top of runtime
+        extension.load()(app)
     return app

@@ -84,7 +84,8 @@ def build_openapi(app: FastAPI, state: ServerState) -> dict:
     doc = get_openapi(title="Formwork API", version="1", routes=app.routes,
                       description="由表单定义生成的 REST API。认证：请求头 `Authorization: Bearer <令牌>`（用 `formwork create-token` 创建）。"
                                   "错误统一为 `application/problem+json`。")
-    paths = {p: v for p, v in doc.get("paths", {}).items() if not p.startswith("/api/v1/apps/{app}/forms/{form}")}
+    generic = ("/api/v1/apps/{app}/forms/{form}/records", "/api/v1/apps/{app}/forms/{form}/schema")  # one per form below
+    paths = {p: v for p, v in doc.get("paths", {}).items() if not p.startswith(generic)}
     components = doc.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     for compiled in state.registry.apps.values():

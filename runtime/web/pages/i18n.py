@@ -3,6 +3,7 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     # chrome
+    "应用设计器": "App designer",
     "退出": "Sign out",
     "中文": "中文",
     "English": "English",
@@ -256,6 +257,11 @@ EN: dict[str, str] = {
     "部门名称最多 100 个字": "A department name can have at most 100 characters",
     "负责人必须是已启用的用户": "The manager must be an active user",
 }
+
+
+def register(messages: dict[str, str]) -> None:
+    """Add English for a part of the product with pages of its own (the designer)."""
+    EN.update(messages)
 
 
 def translate(text: str, lang: str, **params) -> str:
