@@ -55,6 +55,11 @@ class CompiledForm:
     row_defaults: dict[str, dict[str, Expression]] = field(default_factory=dict)
     rules: list[tuple[ValidationRuleDef, Expression]] = field(default_factory=list)
     plans: dict = field(default_factory=dict, compare=False, repr=False)  # runtime's per-projection caches
+    # Per-record work decided once: which fields have defaults, which need a "required" check.
+    _stored: tuple[FieldDef, ...] = field(default=(), repr=False, compare=False)
+    _subforms: tuple[FieldDef, ...] = field(default=(), repr=False, compare=False)
+    _default_plan: tuple = field(default=(), repr=False, compare=False)  # (field, expression or None)
+    _required_plan: tuple = field(default=(), repr=False, compare=False)  # (field, required?, visible_when)
 
     @property
     def name(self) -> str:
@@ -71,10 +76,10 @@ class CompiledForm:
         return next((f.name for f in self.form.fields if f.type in ("text", "auto_number")), "id")
 
     def stored_fields(self) -> list[FieldDef]:
-        return [f for f in self.form.fields if field_type(f.type).stored]
+        return list(self._stored)
 
     def subforms(self) -> list[FieldDef]:
-        return [f for f in self.form.fields if f.type == "subform"]
+        return list(self._subforms)
 
     @property
     def attachments(self) -> list[str]:
@@ -82,7 +87,10 @@ class CompiledForm:
 
     def default_values(self, context: dict) -> dict[str, Any]:
         """Defaults for a new record: literals and expressions such as today()."""
-        return self._defaults(self.form.fields, self.defaults, context)
+        out = {}
+        for f, expr in self._default_plan:
+            out[f.name] = self.coerce(f, expr.evaluate(context, tz=self.tz) if expr is not None else f.default)
+        return out
 
     def row_default_values(self, subform: str, context: dict) -> dict[str, Any]:
         """Defaults for a new row of a subform."""
@@ -130,8 +138,8 @@ class CompiledForm:
     def check_record(self, record: dict, lang: str) -> list[Problem]:
         """Required fields that are visible (top level and rows) and form-level rules."""
         problems = []
-        for f in self.form.fields:
-            if f.required and self.types[f.name].writable and record.get(f.name) in EMPTY and self.is_visible(f.name, record):
+        for f, required, shown_when in self._required_plan:
+            if required and record.get(f.name) in EMPTY and (shown_when is None or _safe(shown_when, record, self.tz)):
                 problems.append(Problem(f.name, message("required", lang), "required"))
             if f.type == "subform":
                 visible = self.row_visible.get(f.name, {})
@@ -167,24 +175,34 @@ def compile_form(app: str, form: FormDef, metadata: MetaData, tz: tzinfo) -> Com
 
     def expr(source, path):
         return compile_expression(source, names=names, path=path)
+    visible = {f.name: expr(f.visible_when, f"{base}/{f.name}/visible_when") for f in form.fields if f.visible_when}
+    defaults = {f.name: expr(f.default_expression, f"{base}/{f.name}/default_expression")
+                for f in form.fields if f.default_expression}
+    must_fill = {f.name for f in form.fields if f.required and field_type(f.type).writable}
     return CompiledForm(
         app=app, form=form, tables=to_table(app, form, metadata),
         inputs=InputModel.build(f"{app}_{form.name}", form.fields, tz), tz=tz,
         fields=form.field_map(), types={f.name: field_type(f.type) for f in form.fields},
         formulas=formula_order(form.fields, base),
         row_formulas={f.name: formula_order(f.fields, f"{base}/{f.name}/fields") for f in form.fields if f.type == "subform"},
-        visible={f.name: expr(f.visible_when, f"{base}/{f.name}/visible_when") for f in form.fields if f.visible_when},
+        visible=visible,
         row_visible={f.name: {c.name: compile_expression(c.visible_when, names=expression_names(f.fields),
                                                          path=f"{base}/{f.name}/fields/{c.name}/visible_when")
                               for c in f.fields if c.visible_when}
                      for f in form.fields if f.type == "subform"},
         readonly={f.name: expr(f.readonly_when, f"{base}/{f.name}/readonly_when") for f in form.fields if f.readonly_when},
-        defaults={f.name: expr(f.default_expression, f"{base}/{f.name}/default_expression") for f in form.fields if f.default_expression},
+        defaults=defaults,
         row_defaults={f.name: {c.name: compile_expression(c.default_expression, names=expression_names(f.fields),
                                                           path=f"{base}/{f.name}/fields/{c.name}/default_expression")
                                for c in f.fields if c.default_expression}
                       for f in form.fields if f.type == "subform"},
         rules=[(r, expr(r.expression, f"/forms/{form.name}/rules/{i}")) for i, r in enumerate(form.rules)],
+        _stored=tuple(f for f in form.fields if field_type(f.type).stored),
+        _subforms=tuple(f for f in form.fields if f.type == "subform"),
+        _default_plan=tuple((f, defaults.get(f.name)) for f in form.fields
+                            if f.name in defaults or f.default is not None),
+        _required_plan=tuple((f, f.name in must_fill, visible.get(f.name)) for f in form.fields
+                             if f.name in must_fill or f.type == "subform"),
     )
 
 

@@ -29,14 +29,15 @@ def wall_time(value: Any, tz: tzinfo) -> Any:
 
 def _validator(ft: FieldType, f: FieldDef, tz: tzinfo, from_form: bool):
     coerce = ft.coerce_form if from_form else ft.coerce
+    check = None if type(ft).check is FieldType.check else ft.check  # the base class checks nothing
 
     def run(value):
         try:
             if from_form and not isinstance(value, list):
                 value = [value] if value is not None else []
             out = coerce(value, f)
-            if out not in EMPTY:
-                ft.check(out, f)
+            if check is not None and out not in EMPTY:
+                check(out, f)
             return wall_time(out, tz)
         except FieldInvalid as exc:
             raise PydanticCustomError(exc.code, exc.code, {"fw": exc}) from None
@@ -51,6 +52,7 @@ class InputModel:
     model: type
     form_model: type
     rows: dict[str, "InputModel"]
+    plain: frozenset[str] = frozenset()  # the fields the models coerce: writable, not subforms
 
     @classmethod
     def build(cls, name: str, fields: tuple[FieldDef, ...], tz: tzinfo) -> "InputModel":
@@ -62,13 +64,16 @@ class InputModel:
                     for f in plain}
             return create_model(f"{name}_{'form' if from_form else 'json'}",
                                 __config__=ConfigDict(extra="ignore"), **spec)
-        return cls({f.name: f for f in fields}, make(False), make(True), rows)
+        return cls({f.name: f for f in fields}, make(False), make(True), rows, frozenset(f.name for f in plain))
 
     def validate(self, data: dict, *, lang: str, from_form: bool = False, prefix: str = "") -> tuple[dict, list[Problem]]:
         problems: list[Problem] = []
         plain: dict[str, Any] = {}
         out: dict[str, Any] = {}
         for key, value in data.items():
+            if key in self.plain:  # the usual case, decided once per form version
+                plain[key] = value
+                continue
             f = self.fields.get(key)
             path = f"{prefix}{key}"
             if f is None:

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import select
 
 from form_engine.compiler import CompiledForm
+from form_engine.fieldtypes import field_type
 
 from .. import systables
 from ..prepared import Prepared
@@ -43,6 +44,15 @@ def _diff(form: CompiledForm, before: dict, after: dict) -> dict[str, list]:
     if "owner_id" in before or "owner_id" in after:
         if before.get("owner_id") != after.get("owner_id"):
             out["owner_id"] = [before.get("owner_id"), after.get("owner_id")]
+    if not before:  # a new record: every field that holds something, as the loop below would give it
+        for name, rows, plain in _plan(form):
+            new = after.get(name)
+            if rows:
+                if new:
+                    out[name] = [plain([]), plain([{k: v for k, v in r.items() if k != "id"} for r in new])]
+            elif new not in EMPTY:
+                out[name] = [None, plain(new)]
+        return out
     for name, rows, plain in _plan(form):
         if name not in after and name not in before:
             continue
@@ -67,7 +77,10 @@ def _plan(form: CompiledForm) -> list[tuple[str, bool, Any]]:
 def _writer(f):
     if f.type in ("relation", "user", "department"):
         return lambda value: value
-    return lambda value: value_json(f, value, None)
+    if f.type == "subform":
+        return lambda value: value_json(f, value, None)
+    to_json = field_type(f.type).to_json  # what value_json does for every other type
+    return lambda value: to_json(value, f)
 
 
 @dataclass
