@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from form_engine.errors import DefinitionError, Problem
-from form_engine.metaschema import _check as explain_schema_errors  # one explainer for every meta-schema
+from form_engine.metaschema import explain_schema_errors  # one explainer for every meta-schema
 
 from .definitions import FlowDef
 

@@ -23,11 +23,14 @@ LINKED_FORM_FIELD_TYPES = {"relation"}
 
 
 def read_bundle_dir(path: Path) -> dict:
-    """A bundle folder (app.json, forms/*.json, demo.json) as one JSON document."""
+    """A bundle folder (app.json, forms/*.json, flows/*.json, demo.json) as one JSON document."""
     data = json.loads((path / "app.json").read_text(encoding="utf-8"))
     forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((path / "forms").glob("*.json"))}
     order = [m["form"] for m in data.get("menu", []) if m.get("form") in forms]
     data["forms"] = [forms[n] for n in order] + [forms[n] for n in forms if n not in order]
+    flows = sorted((path / "flows").glob("*.json"))
+    if flows:
+        data["flows"] = [json.loads(p.read_text(encoding="utf-8")) for p in flows]
     demo = path / "demo.json"
     if demo.exists():
         data["demo"] = json.loads(demo.read_text(encoding="utf-8"))

@@ -189,6 +189,9 @@ class AppDef(Def):
     forms: tuple[FormDef, ...]
     menu: tuple[MenuItemDef, ...] = ()
     roles: tuple[RoleDef, ...] = ()
+    # Approval flows in flow_engine's format, kept as JSON here (form_engine imports no other
+    # engine); the runtime checks them with flow_engine whenever the app is published.
+    flows: tuple[dict[str, Any], ...] = ()
     demo: dict[str, Any] | None = None
 
     def form(self, name: str) -> FormDef:

@@ -65,15 +65,15 @@ def _form_validator() -> Draft202012Validator:
 
 def check_app(data: object) -> list[Problem]:
     """Every problem the meta-schema finds in an app definition, sorted by path."""
-    return _check(_app_validator(), data, base_path="")
+    return explain_schema_errors(_app_validator(), data, base_path="")
 
 
 def check_form(data: object, *, base_path: str = "") -> list[Problem]:
     """Every problem in one form definition; `base_path` prefixes each path (e.g. "/forms/2")."""
-    return _check(_form_validator(), data, base_path=base_path)
+    return explain_schema_errors(_form_validator(), data, base_path=base_path)
 
 
-def _check(validator: Draft202012Validator, data: object, *, base_path: str) -> list[Problem]:
+def explain_schema_errors(validator: Draft202012Validator, data: object, *, base_path: str) -> list[Problem]:
     if not isinstance(data, dict):
         return [Problem(base_path, _type_message(["object"], data), "type")]
     errors = list(validator.iter_errors(data))

@@ -98,7 +98,7 @@ def worker() -> None:
     import signal
     import threading
 
-    from .scheduler import JOBS, Scheduler
+    from .scheduler import Scheduler
     settings = load_settings()
     engine = make_engine(settings.database_url)
     scheduler = Scheduler(engine, settings)
@@ -106,7 +106,7 @@ def worker() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     scheduler.start()
-    typer.echo(f"Formwork 后台任务已启动：{'、'.join(j.name for j in JOBS)}（Ctrl+C 结束）")
+    typer.echo(f"Formwork 后台任务已启动：{'、'.join(j.name for j in scheduler.jobs)}（Ctrl+C 结束）")
     stopped.wait()
     scheduler.stop()
     typer.echo("后台任务已结束。")

@@ -28,7 +28,7 @@ def body_text(model: dict) -> tuple[str, str]:
 
 
 def app_body(app: AppDef) -> dict:
-    return app.model_dump(mode="json", by_alias=True, exclude={"forms", "demo"}, exclude_none=True)
+    return app.model_dump(mode="json", by_alias=True, exclude={"forms", "flows", "demo"}, exclude_none=True)
 
 
 def install_app(conn: Connection, app: AppDef, *, tz: tzinfo, user_id: int | None = None) -> CompiledApp:
@@ -40,10 +40,13 @@ def install_app(conn: Connection, app: AppDef, *, tz: tzinfo, user_id: int | Non
         systables.definition.c.app == app.name, systables.definition.c.kind == "app").limit(1)).first()
     if exists:
         raise AppExists(f"应用“{app.name}”已经安装")
+    from .flows.definitions import check_flows
+    check_flows(conn, app)
     compiled = compile_app(app, tz)
     stamp = now(tz)
     rows = [("app", app.name, app_body(app))]
     rows += [("form", f.name, f.model_dump(mode="json", by_alias=True, exclude_none=True)) for f in app.forms]
+    rows += [("flow", f["name"], f) for f in app.flows]
     for kind, name, body in rows:
         text, checksum = body_text(body)
         conn.execute(systables.definition.insert().values(
@@ -75,7 +78,9 @@ def _assemble(app: dict, latest: dict) -> AppDef:
     forms = [b for (a, k, _n), (status, b) in latest.items() if a == app["name"] and k == "form" and status == "published"]
     order = [m["form"] for m in app.get("menu", [])]
     forms.sort(key=lambda f: order.index(f["name"]) if f["name"] in order else len(order))
-    return AppDef.model_validate({**app, "forms": forms})
+    flows = sorted((b for (a, k, _n), (status, b) in latest.items() if a == app["name"] and k == "flow"
+                    and status == "published"), key=lambda f: f["name"])
+    return AppDef.model_validate({**app, "forms": forms, "flows": flows})
 
 
 def load_published(conn: Connection) -> list[AppDef]:
@@ -104,9 +109,11 @@ def save_roles(conn: Connection, app_name: str, roles: list[dict], *, tz: tzinfo
 
     Raises DefinitionError with every problem at once (paths such as /roles/2/permissions/0/actions).
     """
+    from .flows.definitions import check_flows
     current = published_app(conn, app_name)
-    app = parse_app({**app_body(current), "roles": roles,
+    app = parse_app({**app_body(current), "roles": roles, "flows": list(current.flows),
                      "forms": [f.model_dump(mode="json", by_alias=True, exclude_none=True) for f in current.forms]})
+    check_flows(conn, app)  # a flow may name a role that is gone
     d = systables.definition
     top = conn.execute(select(func.max(d.c.version)).where(d.c.app == app_name, d.c.kind == "app")).scalar() or 0
     text, checksum = body_text(app_body(app))

@@ -13,7 +13,6 @@ duplicates a new unique rule would meet) and changes nothing. `publish` applies 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field as member
 from datetime import timedelta, tzinfo
 from typing import Any, Callable
@@ -33,6 +32,7 @@ from . import systables
 from .access import bump_access
 from .clock import now
 from .database import read, write
+from .flows.definitions import check_flows
 from .definition_store import app_body, body_text, install_app, published_app, removed_forms
 
 EXAMPLES = 5
@@ -94,6 +94,8 @@ class PublishPlan:
     forms: dict[str, FormPlan] = member(default_factory=dict)  # changed forms only
     versions: dict[str, int] = member(default_factory=dict)  # the version each changed form gets
     removed: dict[str, int] = member(default_factory=dict)  # forms taken out of the app → their "removed" version
+    flows: dict[str, int] = member(default_factory=dict)  # new or changed flows → their new version
+    removed_flows: dict[str, int] = member(default_factory=dict)
     app_changed: bool = False
     previous: AppDef | None = None  # the app as published before
 
@@ -107,7 +109,7 @@ class PublishPlan:
 
     @property
     def empty(self) -> bool:
-        return not self.creating and not self.forms and not self.removed and not self.app_changed
+        return not (self.creating or self.forms or self.removed or self.flows or self.removed_flows or self.app_changed)
 
     def as_json(self) -> dict:
         return {"app": self.app, "creating": self.creating, "lossy": self.lossy, "blocked": self.blocked,
@@ -124,11 +126,15 @@ def _previous(conn: Connection, app_name: str) -> AppDef | None:
         return None
 
 
-def _form_versions(conn: Connection, app_name: str) -> dict[str, int]:
+def _versions_of(conn: Connection, app_name: str, kind: str) -> dict[str, int]:
     d = systables.definition
-    rows = conn.execute(select(d.c.name, func.max(d.c.version)).where(d.c.app == app_name, d.c.kind == "form")
+    rows = conn.execute(select(d.c.name, func.max(d.c.version)).where(d.c.app == app_name, d.c.kind == kind)
                         .group_by(d.c.name))
     return dict(rows.all())
+
+
+def _form_versions(conn: Connection, app_name: str) -> dict[str, int]:
+    return _versions_of(conn, app_name, "form")
 
 
 def _as_dict(proposed: dict | AppDef) -> dict:
@@ -149,10 +155,12 @@ def plan_publish(conn: Connection, app_name: str, proposed: dict | AppDef, *, tz
     removed = removed_forms(conn, app_name) if previous else {}
     # Storage follows every form the app ever had: a form put back gets its old table and columns.
     app = parse_app(data, previous and previous.model_copy(update={"forms": (*previous.forms, *removed.values())}))
+    check_flows(conn, app)
     if previous is None:
         plan = PublishPlan(app_name, True, app, app_changed=True)
         plan.steps.append(Step("add_app", app_name, f"新建应用“{app.label.zh}”"))
         plan.steps += [Step("add_form", f.name, f"新建表单“{f.label.zh}”（{len(f.fields)} 个字段）") for f in app.forms]
+        plan.steps += [Step("add_flow", f["form"], f"新建审批流程“{f['label']['zh-CN']}”") for f in app.flows]
         return plan
     plan = PublishPlan(app_name, False, app, previous=previous)
     versions = _form_versions(conn, app_name)
@@ -177,11 +185,33 @@ def plan_publish(conn: Connection, app_name: str, proposed: dict | AppDef, *, tz
             plan.removed[name] = versions.get(name, 0) + 1
             plan.steps.append(Step("remove_form", name, f"删除表单“{old.label.zh}”：表单从应用中移除，数据表和数据都保留，"
                                                         "以后用同样的表单名重新加入即可恢复"))
+    _plan_flows(conn, plan, previous, app)
     plan.definition = app.model_copy(update={"forms": tuple(forms)})
     plan.app_changed = app_body(plan.definition) != app_body(previous)
     if plan.app_changed:
         plan.steps.append(Step("app", app_name, "应用的名称、图标、菜单或角色有修改（不涉及数据）"))
     return plan
+
+
+def _plan_flows(conn: Connection, plan: PublishPlan, previous: AppDef, app: AppDef) -> None:
+    """New and changed flows get a new version (running approvals finish on theirs); removed ones are marked."""
+    before = {f["name"]: f for f in previous.flows}
+    after = {f["name"]: f for f in app.flows}
+    versions = _versions_of(conn, plan.app, "flow")
+    for name, flow in after.items():
+        label = flow["label"]["zh-CN"]
+        if name not in before:
+            plan.flows[name] = versions.get(name, 0) + 1
+            plan.steps.append(Step("add_flow", flow["form"], f"新建审批流程“{label}”"))
+        elif before[name] != flow:
+            plan.flows[name] = versions.get(name, 0) + 1
+            plan.steps.append(Step("change_flow", flow["form"], f"审批流程“{label}”发布第 {plan.flows[name]} 版："
+                                                               "新提交的审批按新版本走，进行中的按原版本走完"))
+    for name, flow in before.items():
+        if name not in after:
+            plan.removed_flows[name] = versions.get(name, 0) + 1
+            plan.steps.append(Step("remove_flow", flow["form"], f"删除审批流程“{flow['label']['zh-CN']}”："
+                                                               "不能再提交，进行中的审批照常走完"))
 
 
 def _plan_form(conn: Connection, app_name: str, old: FormDef | None, form: FormDef, version: int,
@@ -542,14 +572,17 @@ def _collisions(conn: Connection, idx, form: FormDef) -> str:
 def _store(conn: Connection, plan: PublishPlan, user_id: int | None, tz: tzinfo) -> None:
     d = systables.definition
     stamp = now(tz)
-    for name, version in plan.versions.items():
-        text_, checksum = body_text(plan.forms[name].form.model_dump(mode="json", by_alias=True, exclude_none=True))
-        conn.execute(d.insert().values(app=plan.app, kind="form", name=name, version=version, status="published",
-                                       body=text_, checksum=checksum, created_by=user_id, created_at=stamp))
-    for name, version in plan.removed.items():
-        form = next(f for f in plan.previous.forms if f.name == name)
-        text_, checksum = body_text(form.model_dump(mode="json", by_alias=True, exclude_none=True))
-        conn.execute(d.insert().values(app=plan.app, kind="form", name=name, version=version, status="removed",
+    dump = lambda form: form.model_dump(mode="json", by_alias=True, exclude_none=True)  # noqa: E731
+    rows = [("form", name, version, "published", dump(plan.forms[name].form)) for name, version in plan.versions.items()]
+    rows += [("form", name, version, "removed", dump(next(f for f in plan.previous.forms if f.name == name)))
+             for name, version in plan.removed.items()]
+    rows += [("flow", name, version, "published", next(f for f in plan.definition.flows if f["name"] == name))
+             for name, version in plan.flows.items()]
+    rows += [("flow", name, version, "removed", next(f for f in plan.previous.flows if f["name"] == name))
+             for name, version in plan.removed_flows.items()]
+    for kind, name, version, status, body in rows:
+        text_, checksum = body_text(body)
+        conn.execute(d.insert().values(app=plan.app, kind=kind, name=name, version=version, status=status,
                                        body=text_, checksum=checksum, created_by=user_id, created_at=stamp))
     if plan.app_changed:
         top = conn.execute(select(func.max(d.c.version)).where(d.c.app == plan.app, d.c.kind == "app")).scalar() or 0

@@ -34,12 +34,10 @@ def deliver_outbox(engine: Engine, settings: Settings) -> object:
     return deliver_due(engine, smtp_settings(settings.smtp_url), lambda: now_precise(settings.timezone))
 
 
-JOBS: list[Scheduled] = [Scheduled("outbox", 5, deliver_outbox)]
-
-
-def register(job: Scheduled) -> None:
-    if all(j.name != job.name for j in JOBS):
-        JOBS.append(job)
+def default_jobs() -> list[Scheduled]:
+    """What every scheduler runs: the outbox, approval timeouts (and later scheduled rules)."""
+    from .flows.timeouts import run_due  # flows use the record service, which needs no scheduler
+    return [Scheduled("outbox", 5, deliver_outbox), Scheduled("flow_timeouts", 30, run_due)]
 
 
 class Scheduler:
@@ -47,7 +45,7 @@ class Scheduler:
 
     def __init__(self, engine: Engine, settings: Settings, jobs: list[Scheduled] | None = None, tick: float = 1.0):
         self.engine, self.settings, self.tick = engine, settings, tick
-        self.jobs = jobs if jobs is not None else JOBS
+        self.jobs = jobs if jobs is not None else default_jobs()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="formwork-scheduler", daemon=True)
 

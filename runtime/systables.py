@@ -1,8 +1,8 @@
 """The fw_ system tables: definitions, drafts, users, departments, roles, sessions, tokens, sequences, files,
-audit, notifications and the outbox."""
+audit, notifications, the outbox, and approval flow instances, tasks, cc's and delegations."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, text)
 
 from form_engine.tables import ID
@@ -168,6 +168,65 @@ outbox = Table(
     Column("sent_at", DateTime, nullable=True),
 )
 Index("ix_fw_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+
+# Approval flows: one instance per submission of a record (its whole state as JSON, `revision`
+# guarding concurrent actions), its tasks as rows for the inboxes, cc's, and delegations.
+flow_instance = Table(
+    "fw_flow_instance", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("app", String(40), nullable=False),
+    Column("form", String(40), nullable=False),
+    Column("record_id", ID, nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("version", Integer, nullable=False),  # the flow version it runs on, to the end
+    Column("status", String(16), nullable=False),  # running, returned, approved, rejected, withdrawn
+    Column("submitter_id", ID, nullable=False),
+    Column("state", Text, nullable=False),  # flow_engine's FlowInstance as JSON
+    Column("revision", Integer, nullable=False),
+    Column("next_deadline", DateTime, nullable=True),  # when the scheduler next has something to do
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+)
+Index("ix_fw_flow_instance_record", flow_instance.c.app, flow_instance.c.form, flow_instance.c.record_id,
+      flow_instance.c.id)
+Index("ix_fw_flow_instance_submitter", flow_instance.c.submitter_id, flow_instance.c.id)
+Index("ix_fw_flow_instance_deadline", flow_instance.c.next_deadline)
+
+flow_task = Table(
+    "fw_flow_task", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("instance_id", ID, ForeignKey("fw_flow_instance.id"), nullable=False),
+    Column("task_no", Integer, nullable=False),  # the task's id inside the instance state
+    Column("node", String(40), nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("on_behalf_of", ID, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("closed_at", DateTime, nullable=True),
+    UniqueConstraint("instance_id", "task_no", name="uq_fw_flow_task_no"),
+)
+Index("ix_fw_flow_task_user", flow_task.c.user_id, flow_task.c.status, flow_task.c.id)
+
+flow_cc = Table(
+    "fw_flow_cc", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("instance_id", ID, ForeignKey("fw_flow_instance.id"), nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("node", String(40), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_fw_flow_cc_user", flow_cc.c.user_id, flow_cc.c.id)
+
+delegation = Table(
+    "fw_delegation", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_id", ID, nullable=False, unique=True),  # whose tasks
+    Column("delegate_id", ID, nullable=False),  # go to whom
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
 
 # Audit rows can't be changed or removed, whatever the connection: the database refuses it.
 AUDIT_GUARDS = {

@@ -38,3 +38,4 @@ class RecordContext:
     lang: str = "zh-CN"
     count_cache: dict | None = field(default=None, repr=False)
     via: str = "api"  # for the audit log: page, api, import, rule, flow, cli, system
+    mail: bool = False  # notifications also go out by email (SMTP is configured)

@@ -10,7 +10,7 @@ from typing import Any
 
 from form_engine.compiler import CompiledForm
 from form_engine.definitions import FieldDef
-from form_engine.errors import BadQuery, Forbidden, Problem
+from form_engine.errors import BadQuery, Forbidden, FormworkError, Problem
 from form_engine.fieldtypes.base import EMPTY
 
 from ..access import FormAccess, form_access, require, scope_condition, scope_owners
@@ -151,3 +151,16 @@ def link_rules(ctx: RecordContext, links: list[FieldDef]) -> tuple:
         else:
             out.append((f.name, (scope_owners(ctx.actor, access.read_scopes), how == "masked")))
     return tuple(out)
+
+
+class RecordLocked(FormworkError):
+    status = 409
+    title = "记录审批中"
+
+
+def check_not_in_approval(ctx: RecordContext, current: dict) -> None:
+    """While a record is being approved only the flow changes it (approvers through their task)."""
+    if current.get("flow_status") == "running" and ctx.via != "flow":
+        raise RecordLocked("这条记录正在审批中，暂时不能修改、删除或转交；可以先撤回审批，或由审批人在审批时修改允许的字段"
+                           if ctx.lang != "en" else "This record is being approved and can't be changed now")
+

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update as sql_update
 
 from form_engine.compiler import CompiledForm
 from form_engine.errors import Conflict, Problem, RecordInvalid
+from form_engine.fieldtypes import FieldType, field_type
 from form_engine.fieldtypes.base import EMPTY
 from form_engine.fieldtypes.computed import format_number, number_period
 from form_engine.messages import message
@@ -24,9 +25,11 @@ from .context import RecordContext
 from .files import bind_files, resolve_files
 from .read import load_record, record_out
 from .references import check_links
-from .rights import allowed, check_write_scope, field_problems, forbidden_field, read_owners
+from .rights import allowed, check_not_in_approval, check_write_scope, field_problems, forbidden_field, read_owners
 from .sequences import next_value
 from .serialize import to_db_values
+
+_SYSTEM = ("created_at", "updated_at", "created_by", "owner_id", "department_id", "version")
 
 
 def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_form: bool = False) -> dict:
@@ -42,18 +45,19 @@ def create_record(ctx: RecordContext, form: CompiledForm, data: dict, *, from_fo
     _unique(ctx, form, record, None, problems)
     if problems:
         raise RecordInvalid(problems)
-    for f in form.form.fields:
-        if f.type == "auto_number":
-            today = ctx.now.date()
-            key = f"{form.app}.{form.name}.{f.name}.{number_period(f.number_pattern, today)}"
-            record[f.name] = format_number(f.number_pattern, today, next_value(ctx.conn, key))
-    table = form.tables.main
-    system = {k: record[k] for k in ("created_at", "updated_at", "created_by", "owner_id", "department_id", "version")}
-    new_id = _insert(table).execute(ctx.conn, {**system, **to_db_values(form.stored_fields(), record)}).fetchone()[0]
+    plan = _plan(form)
+    for f in plan.auto_numbers:
+        today = ctx.now.date()
+        key = f"{form.app}.{form.name}.{f.name}.{number_period(f.number_pattern, today)}"
+        record[f.name] = format_number(f.number_pattern, today, next_value(ctx.conn, key))
+    row = {k: record[k] for k in _SYSTEM}
+    row.update(plan.db_values(record))
+    new_id = _insert(form.tables.main).execute(ctx.conn, row).fetchone()[0]
     record["id"] = new_id
     record["flow_status"] = None
-    for f in form.form.fields:
-        record.setdefault(f.name, [] if f.type == "subform" else None)
+    for name, rows in plan.names:
+        if name not in record:
+            record[name] = [] if rows else None
     _write_rows(ctx, form, new_id, record, replace=False)
     _bind_files(ctx, form, new_id, record, set(values))
     log_change(ctx, form, "create", new_id, None, record)
@@ -64,6 +68,7 @@ def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: 
                   expected_version: int | None, from_form: bool = False) -> dict:
     """Apply changes read at `expected_version`; a stale version raises Conflict with current values."""
     access, current = _writable_record(ctx, form, record_id, "update")
+    check_not_in_approval(ctx, current)
     if expected_version is not None and current["version"] != expected_version:
         raise _conflict(ctx, form, current)
     data, refused, compare = field_problems(ctx, form, access, data, current)
@@ -83,7 +88,7 @@ def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: 
     if problems:
         raise RecordInvalid(problems)
     table = form.tables.main
-    changes = to_db_values(form.stored_fields(), record)
+    changes = _plan(form).db_values(record)
     version = current["version"] + 1
     done = ctx.conn.execute(sql_update(table).where(table.c.id == record_id, table.c.version == current["version"],
                                                     table.c.deleted_at.is_(None))
@@ -100,6 +105,7 @@ def update_record(ctx: RecordContext, form: CompiledForm, record_id: int, data: 
 def delete_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, expected_version: int | None = None) -> dict:
     """Move a record to the recycle bin."""
     _access, current = _writable_record(ctx, form, record_id, "delete")
+    check_not_in_approval(ctx, current)
     if expected_version is not None and current["version"] != expected_version:
         raise _conflict(ctx, form, current)
     table = form.tables.main
@@ -162,13 +168,14 @@ def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: lis
              record_id: int | None, changed: set[str] | None = None) -> None:
     """Row defaults, formulas, attachments, required checks (visibility-aware), rules, links."""
     bad = {p.path for p in problems}  # a field that failed coercion needs no "required" on top
-    for f in form.subforms():
+    plan = _plan(form)
+    for f in plan.subforms:
         for row in record.get(f.name) or []:
             for name, value in form.row_default_values(f.name, {**record, **row}).items():
                 row.setdefault(name, value)
     problems.extend(form.compute(record, ctx.lang))
-    for f in form.form.fields:
-        if f.type == "attachment" and f.name in touched and record.get(f.name) not in EMPTY:
+    for f in plan.attachments:
+        if f.name in touched and record.get(f.name) not in EMPTY:
             ids = [x["id"] if isinstance(x, dict) else x for x in record[f.name]]
             record[f.name] = resolve_files(ctx.conn, ids, f, f.name, ctx.lang, problems, uploader=ctx.actor.id,
                                            home=(form.app, form.name, record_id, f.name)) or None
@@ -177,19 +184,16 @@ def _prepare(ctx: RecordContext, form: CompiledForm, record: dict, problems: lis
 
 
 def _bind_files(ctx: RecordContext, form: CompiledForm, record_id: int, record: dict, touched: set[str]) -> None:
-    names = [n for n in form.attachments if n in touched]
+    names = [f.name for f in _plan(form).attachments if f.name in touched]
     if names:
         bind_files(ctx.conn, form, record_id, names, record)
 
 
 def _unique(ctx: RecordContext, form: CompiledForm, record: dict, record_id: int | None, problems: list[Problem]) -> None:
     """Unique fields and unique indexes (field combinations) among live records."""
-    groups = [(f.name,) for f in form.form.fields if f.unique]
-    groups += [idx.fields for idx in form.form.indexes if idx.unique]
     table = form.tables.main
-    for names in groups:
-        fields = [form.fields[n] for n in names if n in form.fields]
-        if len(fields) != len(names) or any(record.get(n) in EMPTY for n in names):
+    for names, fields in _plan(form).unique:
+        if any(record.get(n) in EMPTY for n in names):
             continue
         query = select(func.count()).where(table.c.deleted_at.is_(None), *(
             table.c[f.col] == form.types[f.name].to_db(record[f.name], f) for f in fields))
@@ -203,7 +207,7 @@ def _unique(ctx: RecordContext, form: CompiledForm, record: dict, record_id: int
 def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: dict, *, replace: bool,
                 only: set[str] | None = None) -> None:
     """Store subform rows; on update the given rows replace the old ones, keeping their ids."""
-    for f in form.subforms():
+    for f in _plan(form).subforms:
         if only is not None and f.name not in only:
             continue
         child = form.tables.children[f.name]
@@ -221,6 +225,41 @@ def _write_rows(ctx: RecordContext, form: CompiledForm, parent_id: int, record: 
             values["id"] = _insert(child).execute(ctx.conn, values).fetchone()[0]
         for row, values in zip(record.get(f.name) or [], rows):
             row["id"] = values["id"]
+
+
+class _WritePlan:
+    """What a write does per field, decided once per form version instead of once per record."""
+
+    def __init__(self, form: CompiledForm):
+        fields = form.form.fields
+        self.columns = [(f.name, f.col, _to_db(f)) for f in form.stored_fields()]
+        self.names = [(f.name, f.type == "subform") for f in fields]
+        self.subforms = form.subforms()
+        self.attachments = [f for f in fields if f.type == "attachment"]
+        self.auto_numbers = [f for f in fields if f.type == "auto_number"]
+        groups = [(f.name,) for f in fields if f.unique] + [idx.fields for idx in form.form.indexes if idx.unique]
+        # a group naming something that is not a field (a system column) is never checked here
+        self.unique = [(names, [form.fields[n] for n in names]) for names in groups
+                       if all(n in form.fields for n in names)]
+
+    def db_values(self, values: dict) -> dict[str, Any]:
+        """{column: database value} for the stored fields present in `values` (as to_db_values)."""
+        return {col: (to_db(values[name]) if to_db is not None else values[name])
+                for name, col, to_db in self.columns if name in values}
+
+
+def _to_db(f):
+    ft = field_type(f.type)
+    if type(ft).to_db is FieldType.to_db:
+        return None
+    return lambda value: ft.to_db(value, f)
+
+
+def _plan(form: CompiledForm) -> _WritePlan:
+    plan = form.plans.get("write")
+    if plan is None:
+        plan = form.plans["write"] = _WritePlan(form)
+    return plan
 
 
 @lru_cache(maxsize=1024)

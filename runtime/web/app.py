@@ -18,7 +18,7 @@ from ..apps import AppRegistry
 from ..database import make_engine
 from ..settings import Settings, load_settings
 from ..scheduler import Scheduler
-from . import api_account, api_definitions, api_misc, api_records
+from . import api_account, api_definitions, api_flows, api_misc, api_records
 from .assets import check_assets, node_modules, vendor_router
 from .errors import install_error_handlers
 from .openapi import build_openapi
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_misc.router)
     app.include_router(api_account.router)
     app.include_router(api_definitions.router)
+    app.include_router(api_flows.router)
     app.include_router(vendor_router(vendor))
 
     @app.get("/docs", include_in_schema=False)

@@ -120,7 +120,7 @@ def record_context(request: Request, state: ServerState, actor: Actor, app: str,
 def _context(conn: Connection, request: Request, state: ServerState, compiled, actor: Actor, via: str) -> RecordContext:
     return RecordContext(conn=conn, app=compiled, actor=actor, now=now_precise(state.settings.timezone),
                          data_dir=state.settings.data_dir, lang=request_lang(request, state),
-                         count_cache=state.count_cache, via=via)
+                         count_cache=state.count_cache, via=via, mail=bool(state.settings.smtp_url))
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from flow_engine.validate import check_flow
 from form_engine.bundle import parse_app, read_bundle_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "flow_engine" / "examples"
+EXAMPLES = ROOT / "app_templates" / "crm" / "flows"
 CRM = ROOT / "app_templates" / "crm"
 
 
@@ -73,7 +73,7 @@ def test_contract_routing_by_amount_at_the_boundary(crm, directory, amount, appr
         intents = run.approve(user)
     assert decided == approvers and run.status == "approved"
     assert CarbonCopy("cc_finance", (WANGJIANGUO, MAXIAOYAN, HEJING)) in intents
-    assert SetFields({"status": "active"}) in intents and run.record["status"] == "active"
+    assert SetFields({"status": "signed"}) in intents and run.record["status"] == "signed"
 
 
 def test_special_discount_needs_the_director_and_finance(crm, directory):

@@ -16,8 +16,8 @@ from form_engine.compiler import compile_app
 from runtime.install import template_dir
 
 FORMWORK = str(Path(sys.executable).with_name("formwork"))
-ROLES = {"admin": "系统管理员", "sales_director": "销售总监", "sales_manager": "销售主管", "sales": "销售",
-         "service": "客服", "finance": "财务"}
+ROLES = {"admin": "系统管理员", "general_manager": "总经理", "sales_director": "销售总监", "sales_manager": "销售主管",
+         "sales": "销售", "service": "客服", "finance": "财务"}
 SALES_FORMS = {"customer", "contact", "lead", "opportunity", "follow_up", "contract", "payment", "product"}
 
 
@@ -102,7 +102,7 @@ def test_init_demo_creates_the_organisation_and_accounts_that_sign_in(tmp_path, 
     assert demo_password != admin_password
     listed = {m.group(1): m.group(2).split("、")
               for m in re.finditer(r"^  ([a-z]+)\s+\S+\s+\S+\s+(\S+)$", out, re.M)}
-    assert listed["zhangwei"] == ["销售总监"] and listed["wangjianguo"] == ["销售总监", "财务"]
+    assert listed["zhangwei"] == ["销售总监"] and listed["wangjianguo"] == ["总经理", "销售总监", "财务"]
     assert re.search(r"^  lina\s+李娜\s+华东一组（负责人）\s+销售主管$", out, re.M), out
 
     engine = make_engine(database_url)

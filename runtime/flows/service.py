@@ -1,0 +1,457 @@
+"""Every approval action, each one transaction: load the instance (locked), let flow_engine decide,
+save the new state (its revision guards against a lost update), carry out the intents.
+
+Two approvers deciding at the same moment are serialised by the instance row (SQLite's write
+lock, PostgreSQL's FOR UPDATE): the second sees the first's result, so a 会签 counts each
+approver once and a double-clicked approve acts once — the second answers "already handled".
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import Connection, func, select, update
+
+from flow_engine.compiled import CompiledFlow
+from flow_engine.definitions import ApprovalNodeDef
+from flow_engine.errors import FlowError
+from flow_engine.events import AddSigner, Approve, Comment, Reject, Return, Submit, Tick, Transfer, Urge, Withdraw
+from flow_engine.fields import field_access
+from flow_engine.machine import handle, new_instance, next_deadline
+from flow_engine.state import FINISHED, FlowInstance
+from form_engine.compiler import CompiledApp, CompiledForm
+from form_engine.errors import Forbidden, FormworkError, NotFound
+
+from .. import systables
+from ..records import RecordContext, load_record, record_out
+from ..records.rights import allowed, check_write_scope, read_owners
+from .definitions import compiled
+from .directory import DbDirectory
+from .intents import execute, set_fields
+from .views import InboxPage, InstanceView, TaskView, diagram, people_ids, status_label, task_status_label, timeline
+
+i_, t_, cc_, u_, g_ = (systables.flow_instance, systables.flow_task, systables.flow_cc, systables.user,
+                       systables.delegation)
+TASK_ACTIONS = ("approve", "reject", "return", "transfer", "add_signer")
+MENTION = re.compile(r"@([a-z][a-z0-9_.-]{0,39})")
+
+
+@dataclass(frozen=True)
+class FlowInfo:
+    name: str
+    label: str
+    form: str
+
+
+def flows_for(app: CompiledApp, form: str, lang: str = "zh-CN") -> list[FlowInfo]:
+    """The published flows bound to `form`, in name order."""
+    out = []
+    for f in app.definition.flows:
+        if f["form"] == form:
+            label = f["label"].get("en") if lang == "en" and f["label"].get("en") else f["label"]["zh-CN"]
+            out.append(FlowInfo(f["name"], label, form))
+    return out
+
+
+# ------------------------------------------------------------------ loading and saving
+
+@dataclass
+class Loaded:
+    row: Any
+    flow: CompiledFlow
+    form: CompiledForm
+    instance: FlowInstance
+
+
+def _load(ctx: RecordContext, instance_id: int, *, lock: bool) -> Loaded:
+    query = select(i_).where(i_.c.id == instance_id, i_.c.app == ctx.app.name)
+    if lock and ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = ctx.conn.execute(query).first()
+    if row is None:
+        raise NotFound("审批不存在或已被删除")
+    form = ctx.app.forms.get(row.form)
+    if form is None:
+        raise NotFound(f"审批所属的表单“{row.form}”已不存在")
+    return Loaded(row, compiled(ctx.conn, row.app, row.flow, row.version), form,
+                  FlowInstance.model_validate_json(row.state))
+
+
+def _record(ctx: RecordContext, form: CompiledForm, record_id: int) -> dict:
+    return load_record(ctx, form, record_id)
+
+
+def _save(ctx: RecordContext, loaded: Loaded, instance: FlowInstance) -> None:
+    row = loaded.row
+    done = ctx.conn.execute(update(i_).where(i_.c.id == row.id, i_.c.revision == row.revision).values(
+        state=instance.model_dump_json(), revision=row.revision + 1, status=instance.status,
+        next_deadline=next_deadline(loaded.flow, instance) if instance.status == "running" else None,
+        updated_at=ctx.now, finished_at=ctx.now if instance.status in FINISHED else None))
+    if done.rowcount != 1:
+        raise FlowError("这条审批刚刚被别人处理过，请刷新后再操作", code="stale")
+
+
+def _run(ctx: RecordContext, loaded: Loaded, event) -> InstanceView:
+    record = _record(ctx, loaded.form, loaded.instance.record_id)
+    instance, intents = handle(loaded.flow, loaded.instance, event, record=record,
+                               directory=DbDirectory(ctx.conn, ctx.app.name))
+    _save(ctx, loaded, instance)
+    execute(ctx, loaded.form, loaded.row.id, loaded.instance.record_id, intents)
+    return _view(ctx, replace(loaded, instance=instance), loaded.row.id)
+
+
+# ------------------------------------------------------------------ actions
+
+def submit(ctx: RecordContext, form: CompiledForm, record_id: int, *, flow: str | None = None,
+           comment: str = "") -> InstanceView:
+    """Start the record's approval (or re-submit it after it was returned)."""
+    access = allowed(ctx, form, "update")
+    record = load_record(ctx, form, record_id, owners=read_owners(ctx, access))
+    check_write_scope(ctx, form, access, record)
+    choices = flows_for(ctx.app, form.name)
+    if not choices:
+        raise FormworkError(f"表单“{form.label.zh}”没有审批流程")
+    if flow is None and len(choices) > 1:
+        raise FormworkError("这个表单有多个审批流程，请选择一个：" + "、".join(c.label for c in choices))
+    chosen = flow or choices[0].name
+    if chosen not in {c.name for c in choices}:
+        raise FormworkError(f"表单“{form.label.zh}”没有名为“{chosen}”的审批流程")
+    latest = _latest_row(ctx, form, record_id)
+    if latest is not None and latest.status == "running":
+        raise FlowError("这条记录已在审批中，不能重复提交", code="already_running", record_id=record_id)
+    if latest is not None and latest.status == "returned" and latest.flow == chosen:
+        loaded = _load(ctx, latest.id, lock=True)
+        return _run(ctx, loaded, Submit(ctx.actor.id, ctx.now))
+    target = compiled(ctx.conn, ctx.app.name, chosen)
+    instance = new_instance(target, record_id=record_id, submitter=ctx.actor.id)
+    instance, intents = handle(target, instance, Submit(ctx.actor.id, ctx.now), record=record,
+                               directory=DbDirectory(ctx.conn, ctx.app.name))
+    new_id = ctx.conn.execute(i_.insert().values(
+        app=ctx.app.name, form=form.name, record_id=record_id, flow=chosen, version=target.version,
+        status=instance.status, submitter_id=ctx.actor.id, state=instance.model_dump_json(), revision=1,
+        next_deadline=next_deadline(target, instance) if instance.status == "running" else None,
+        created_at=ctx.now, updated_at=ctx.now, finished_at=ctx.now if instance.status in FINISHED else None)
+        .returning(i_.c.id)).scalar_one()
+    execute(ctx, form, new_id, record_id, intents)
+    if comment.strip():
+        return comment_on(ctx, new_id, comment)
+    return _view(ctx, Loaded(None, target, form, instance), new_id)
+
+
+def act(ctx: RecordContext, task_id: int, action: str, *, comment: str = "", to: int | None = None,
+        node: str | None = None, position: str | None = None, values: dict | None = None) -> InstanceView:
+    """A decision on one of the actor's tasks. `values`: fields this node lets the approver edit."""
+    if action not in TASK_ACTIONS:
+        raise FormworkError(f"不认识的审批操作“{action}”；可用：{'、'.join(TASK_ACTIONS)}")
+    loaded, task = _own_task(ctx, task_id, lock=True)
+    by, at = ctx.actor.id, ctx.now
+    if action == "approve":
+        event = Approve(task.task_no, by, at, comment)
+    elif action == "reject":
+        event = Reject(task.task_no, by, at, comment)
+    elif action == "return":
+        event = Return(task.task_no, by, at, to=node or None, comment=comment)
+    elif action == "transfer":
+        event = Transfer(task.task_no, by, at, to=_user(ctx, to, "转交给谁"), comment=comment)
+    else:
+        if position not in ("before", "after"):
+            raise FormworkError("加签请选择“在我之前”（before）或“在我之后”（after）")
+        event = AddSigner(task.task_no, by, at, user=_user(ctx, to, "加签给谁"), position=position, comment=comment)
+    if values and action == "approve":
+        _edit_fields(ctx, loaded, task, values)
+    return _run(ctx, loaded, event)
+
+
+def withdraw(ctx: RecordContext, instance_id: int, comment: str = "") -> InstanceView:
+    return _run(ctx, _load(ctx, instance_id, lock=True), Withdraw(ctx.actor.id, ctx.now, comment))
+
+
+def urge(ctx: RecordContext, instance_id: int) -> InstanceView:
+    return _run(ctx, _load(ctx, instance_id, lock=True), Urge(ctx.actor.id, ctx.now))
+
+
+def comment_on(ctx: RecordContext, instance_id: int, text: str) -> InstanceView:
+    """A comment on the approval; "@username" notifies that user."""
+    text = (text or "").strip()
+    if not text:
+        raise FormworkError("评论内容不能为空")
+    if len(text) > 2000:
+        raise FormworkError("评论最多 2000 个字")
+    loaded = _load(ctx, instance_id, lock=True)
+    _require_participant(ctx, loaded)
+    names = set(MENTION.findall(text))
+    mentioned = tuple(uid for (uid,) in ctx.conn.execute(
+        select(u_.c.id).where(u_.c.username.in_(names), u_.c.is_active.is_(True)))) if names else ()
+    return _run(ctx, loaded, Comment(ctx.actor.id, ctx.now, text, mentioned))
+
+
+def tick(ctx: RecordContext, instance_id: int) -> None:
+    """The scheduler's turn on one instance: reminders and timeouts due now (idempotent)."""
+    loaded = _load(ctx, instance_id, lock=True)
+    if loaded.instance.status == "running":
+        _run(ctx, loaded, Tick(ctx.now))
+
+
+def _edit_fields(ctx: RecordContext, loaded: Loaded, task, values: dict) -> None:
+    access = field_access(loaded.flow.flow, task.node, loaded.form.form)
+    refused = [name for name in values if access.get(name) != "editable"]
+    if refused:
+        raise Forbidden("这些字段在当前审批节点不能修改：" + "、".join(refused))
+    set_fields(ctx, loaded.form, loaded.instance.record_id, values)
+
+
+def _user(ctx: RecordContext, user_id: int | None, what: str) -> int:
+    if not user_id:
+        raise FormworkError(f"请选择{what}")
+    found = ctx.conn.execute(select(u_.c.id).where(u_.c.id == user_id, u_.c.is_active.is_(True))).scalar()
+    if found is None:
+        raise FormworkError("选择的用户不存在或已停用")
+    return found
+
+
+def _own_task(ctx: RecordContext, task_id: int, *, lock: bool):
+    task = ctx.conn.execute(select(t_).where(t_.c.id == task_id)).first()
+    if task is None:
+        raise NotFound("待办不存在")
+    loaded = _load(ctx, task.instance_id, lock=lock)
+    if task.user_id != ctx.actor.id and not ctx.actor.is_admin:
+        raise NotFound("待办不存在")
+    return loaded, task
+
+
+def _latest_row(ctx: RecordContext, form: CompiledForm, record_id: int):
+    return ctx.conn.execute(select(i_.c.id, i_.c.status, i_.c.flow).where(
+        i_.c.app == ctx.app.name, i_.c.form == form.name, i_.c.record_id == record_id)
+        .order_by(i_.c.id.desc()).limit(1)).first()
+
+
+def _participants(ctx: RecordContext, loaded: Loaded) -> set[int]:
+    inst = loaded.instance
+    ids = {inst.submitter} | {t.user_id for t in inst.tasks} | {t.on_behalf_of for t in inst.tasks if t.on_behalf_of}
+    ids |= {u for (u,) in ctx.conn.execute(select(cc_.c.user_id).where(cc_.c.instance_id == loaded.row.id))}
+    return ids
+
+
+def _require_participant(ctx: RecordContext, loaded: Loaded) -> None:
+    if ctx.actor.is_admin or ctx.actor.id in _participants(ctx, loaded):
+        return
+    access = allowed(ctx, loaded.form, "read")
+    load_record(ctx, loaded.form, loaded.instance.record_id, owners=read_owners(ctx, access))
+
+
+# ------------------------------------------------------------------ reading
+
+def _title(form: CompiledForm, record: Mapping[str, Any]) -> str:
+    name = form.form.title_field
+    value = record.get(name) if name else None
+    return str(value) if value not in (None, "") else f"#{record.get('id')}"
+
+
+def _would(loaded: Loaded, instance: FlowInstance, event, record, directory) -> bool:
+    try:
+        handle(loaded.flow, copy.deepcopy(instance), event, record=record, directory=directory)
+    except FlowError:
+        return False
+    return True
+
+
+def _view(ctx: RecordContext, loaded: Loaded, instance_id: int) -> InstanceView:
+    inst, flow, form = loaded.instance, loaded.flow, loaded.form
+    directory = DbDirectory(ctx.conn, ctx.app.name)
+    names = directory.names(people_ids(inst) | {ctx.actor.id})
+    record = _record(ctx, form, inst.record_id)
+    label = flow.flow.label
+    pending = [{"task_id": tid, "node": t.node, "node_label": flow.place(t.node).label,
+                "user": {"id": t.user_id, "name": names.get(t.user_id, "")},
+                "on_behalf_of": {"id": t.on_behalf_of, "name": names.get(t.on_behalf_of, "")} if t.on_behalf_of else None,
+                "since": t.created_at}
+               for t in inst.pending()
+               for tid in [ctx.conn.execute(select(t_.c.id).where(t_.c.instance_id == instance_id,
+                                                                  t_.c.task_no == t.id)).scalar()]]
+    mine = ctx.actor.id == inst.submitter
+    return InstanceView(
+        id=instance_id, app=ctx.app.name, form=form.name, form_label=form.label.text(ctx.lang),
+        record_id=inst.record_id, record_title=_title(form, record), flow=flow.name,
+        flow_label=label.en if ctx.lang == "en" and label.en else label.zh, version=flow.version,
+        status=inst.status, status_label=status_label(inst.status),
+        submitter={"id": inst.submitter, "name": names.get(inst.submitter, "")},
+        created_at=inst.timeline[0].at if inst.timeline else ctx.now,
+        finished_at=inst.timeline[-1].at if inst.status in FINISHED and inst.timeline else None,
+        timeline=timeline(flow, inst, names), diagram=diagram(flow, inst, names), pending=pending,
+        can_withdraw=mine and inst.status == "running" and _would(loaded, inst, Withdraw(ctx.actor.id, ctx.now), record,
+                                                                    directory),
+        can_urge=mine and inst.status == "running" and bool(inst.pending()))
+
+
+def record_flow(ctx: RecordContext, form: CompiledForm, record_id: int) -> InstanceView | None:
+    """The record's latest approval, for whoever may read the record; None if it never was submitted."""
+    access = allowed(ctx, form, "read")
+    load_record(ctx, form, record_id, owners=read_owners(ctx, access))
+    latest = _latest_row(ctx, form, record_id)
+    if latest is None:
+        return None
+    loaded = _load(ctx, latest.id, lock=False)
+    return _view(ctx, loaded, latest.id)
+
+
+def task_view(ctx: RecordContext, task_id: int) -> TaskView:
+    """One of the actor's tasks: the record as this node shows it, the flow so far, what the actor may do."""
+    loaded, task = _own_task(ctx, task_id, lock=False)
+    inst, flow, form = loaded.instance, loaded.flow, loaded.form
+    access = field_access(flow.flow, task.node, form.form)
+    system = replace(ctx, actor=replace(ctx.actor, is_admin=True))
+    full = record_out(system, form, _record(ctx, form, inst.record_id))
+    record = {k: v for k, v in full.items() if access.get(k, "visible") != "hidden"}
+    view = _view(ctx, loaded, task.instance_id)
+    pending = task.status == "pending" and inst.status == "running" and task.user_id == ctx.actor.id
+    names = DbDirectory(ctx.conn, ctx.app.name).names([task.on_behalf_of])
+    order = [key for key in inst.visited if isinstance(_node_or_none(flow, key), ApprovalNodeDef)]
+    earlier = order[:order.index(task.node)] if task.node in order else []
+    return TaskView(
+        task={"id": task.id, "node": task.node, "node_label": flow.place(task.node).label, "status": task.status,
+              "status_label": task_status_label(task.status), "created_at": task.created_at, "closed_at": task.closed_at,
+              "on_behalf_of": {"id": task.on_behalf_of, "name": names.get(task.on_behalf_of, "")} if task.on_behalf_of
+              else None},
+        instance=view, record=record, fields={k: access.get(k, "visible") for k in form.fields},
+        actions=list(TASK_ACTIONS) if pending else [],
+        returnable_nodes=[{"id": n, "label": flow.place(n).label} for n in dict.fromkeys(earlier)])
+
+
+def _node_or_none(flow: CompiledFlow, key: str):
+    try:
+        return flow.node(key)
+    except (KeyError, AttributeError):
+        return None
+
+
+def task_app(conn: Connection, task_id: int) -> str:
+    """Which app a task belongs to (pages build their record context from it)."""
+    found = conn.execute(select(i_.c.app).join(t_, t_.c.instance_id == i_.c.id).where(t_.c.id == task_id)).scalar()
+    if found is None:
+        raise NotFound("待办不存在")
+    return found
+
+
+def instance_app(conn: Connection, instance_id: int) -> str:
+    found = conn.execute(select(i_.c.app).where(i_.c.id == instance_id)).scalar()
+    if found is None:
+        raise NotFound("审批不存在或已被删除")
+    return found
+
+
+BOXES = ("pending", "done", "cc", "mine")
+
+
+def inbox(conn: Connection, user_id: int, apps: Mapping[str, CompiledApp], box: str, *, form: str | None = None,
+          since: date | None = None, until: date | None = None, before: int | None = None, limit: int = 50,
+          lang: str = "zh-CN") -> InboxPage:
+    """One of the user's lists, newest first, `limit` at a time (`before`: the cursor from the last page)."""
+    if box not in BOXES:
+        raise FormworkError(f"不认识的列表“{box}”；可用：{'、'.join(BOXES)}")
+    limit = max(1, min(limit, 200))
+    if box in ("pending", "done"):
+        key = t_.c.id
+        query = select(t_.c.id.label("key"), t_.c.id.label("task_id"), t_.c.node, t_.c.status.label("task_status"),
+                       t_.c.created_at.label("at"), t_.c.closed_at, i_).join(i_, i_.c.id == t_.c.instance_id)
+        query = query.where(t_.c.user_id == user_id, t_.c.status == "pending" if box == "pending"
+                            else t_.c.status != "pending")
+        when = t_.c.created_at if box == "pending" else t_.c.closed_at
+    elif box == "cc":
+        key = cc_.c.id
+        query = select(cc_.c.id.label("key"), cc_.c.node, cc_.c.created_at.label("at"), i_) \
+            .join(i_, i_.c.id == cc_.c.instance_id).where(cc_.c.user_id == user_id)
+        when = cc_.c.created_at
+    else:
+        key = i_.c.id
+        query = select(i_.c.id.label("key"), i_.c.created_at.label("at"), i_).where(i_.c.submitter_id == user_id)
+        when = i_.c.created_at
+    if form:
+        query = query.where(i_.c.form == form)
+    if since:
+        query = query.where(when >= datetime.combine(since, datetime.min.time()))
+    if until:
+        query = query.where(when < datetime.combine(until + timedelta(days=1), datetime.min.time()))
+    if before:
+        query = query.where(key < before)
+    rows = conn.execute(query.order_by(key.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    names = dict(conn.execute(select(u_.c.id, u_.c.full_name).where(u_.c.id.in_({r.submitter_id for r in rows})))
+                 .all()) if rows else {}
+    items = [_inbox_item(conn, apps, r, names, lang) for r in rows]
+    return InboxPage(items, rows[-1].key if more else None)
+
+
+def _inbox_item(conn: Connection, apps: Mapping[str, CompiledApp], r, names: dict, lang: str) -> dict:
+    app = apps.get(r.app)
+    form = app.forms.get(r.form) if app else None
+    title, flow_label, node_label = f"#{r.record_id}", r.flow, getattr(r, "node", None)
+    if form is not None:
+        table = form.tables.main
+        column = form.fields.get(form.form.title_field) if form.form.title_field else None
+        if column is not None:
+            value = conn.execute(select(table.c[column.col]).where(table.c.id == r.record_id)).scalar()
+            title = str(value) if value not in (None, "") else title
+        flow = next((f for f in app.definition.flows if f["name"] == r.flow), None)
+        if flow:
+            flow_label = flow["label"].get("en") if lang == "en" and flow["label"].get("en") else flow["label"]["zh-CN"]
+        if node_label:
+            try:
+                node_label = compiled(conn, r.app, r.flow, r.version).place(node_label).label
+            except Exception:  # noqa: BLE001 — a label is only decoration
+                pass
+    return {"task_id": getattr(r, "task_id", None), "instance_id": r.id, "app": r.app, "form": r.form,
+            "form_label": form.label.text(lang) if form else r.form, "record_id": r.record_id, "record_title": title,
+            "flow_label": flow_label, "node_label": node_label,
+            "task_status": getattr(r, "task_status", None),
+            "task_status_label": task_status_label(r.task_status) if getattr(r, "task_status", None) else None,
+            "status": r.status, "status_label": status_label(r.status),
+            "submitter": names.get(r.submitter_id, ""), "at": r.at}
+
+
+def counts(conn: Connection, user_id: int) -> dict[str, int]:
+    """For the navigation badge: pending tasks; cc's of the last 30 days."""
+    pending = conn.execute(select(func.count()).select_from(t_).where(t_.c.user_id == user_id,
+                                                                     t_.c.status == "pending")).scalar()
+    return {"pending": pending}
+
+
+# ------------------------------------------------------------------ delegation
+
+def set_delegation(ctx: RecordContext, delegate: int | None, starts: date | None = None,
+                   ends: date | None = None) -> dict | None:
+    """The actor's delegate for a date range (None clears it): new tasks go to them and say for whom."""
+    ctx.conn.execute(g_.delete().where(g_.c.user_id == ctx.actor.id))
+    if delegate is None:
+        return None
+    if delegate == ctx.actor.id:
+        raise FormworkError("不能委托给自己")
+    _user(ctx, delegate, "委托给谁")
+    if starts is None or ends is None:
+        raise FormworkError("请填写委托的开始和结束日期")
+    if ends < starts:
+        raise FormworkError("结束日期不能早于开始日期")
+    ctx.conn.execute(g_.insert().values(user_id=ctx.actor.id, delegate_id=delegate, starts_on=starts, ends_on=ends,
+                                        updated_at=ctx.now))
+    return delegation(ctx)
+
+
+def delegation(ctx: RecordContext) -> dict | None:
+    row = ctx.conn.execute(select(g_.c.delegate_id, g_.c.starts_on, g_.c.ends_on, u_.c.full_name)
+                           .join(u_, u_.c.id == g_.c.delegate_id).where(g_.c.user_id == ctx.actor.id)).first()
+    if row is None:
+        return None
+    return {"delegate": {"id": row.delegate_id, "name": row.full_name}, "starts": row.starts_on.isoformat(),
+            "ends": row.ends_on.isoformat()}
+
+
+def due_instances(conn: Connection, now: datetime, limit: int = 100) -> list[tuple[int, str]]:
+    """Running instances with a reminder or timeout due: (id, app)."""
+    rows = conn.execute(select(i_.c.id, i_.c.app).where(i_.c.status == "running", i_.c.next_deadline <= now)
+                        .order_by(i_.c.next_deadline).limit(limit))
+    return [(r.id, r.app) for r in rows]
+
+
