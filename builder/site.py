@@ -11,10 +11,11 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from runtime.web.pages.i18n import register
 from runtime.web.pages.templating import templates
 
+from .flows_text import FLOW_EN
 from .i18n import BUILDER_EN
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-OWN = ("apps", "forms", "preview", "publishing")
+OWN = ("apps", "forms", "preview", "publishing", "flows", "flows_preview", "flows_publish")
 OPTIONAL = ("versions", "bundles")  # pages of the versions/bundles work, when present
 
 
@@ -37,5 +38,6 @@ def _extend_templates() -> None:
 def mount(app: FastAPI) -> None:
     _extend_templates()
     register(BUILDER_EN)  # the one translate(): runtime's table plus the designer's strings
+    register(FLOW_EN)  # ... and the flow designer's
     for router in routers():
         app.include_router(router, prefix="/builder", include_in_schema=False)
