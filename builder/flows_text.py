@@ -163,8 +163,8 @@ FLOW_EN: dict[str, str] = {
     '抄送给': 'Copy to',
     '添加抄送人': 'Add recipients',
     '结果': 'Result',
-    '通过': 'Approved',
-    '驳回': 'Rejected',
+    '审批通过': 'Approved',
+    '已驳回': 'Rejected',
     '按优先级依次判断，进入第一个条件成立的分支；都不成立时进入默认分支（其他情况）。点击分支设置条件。':
         'Conditions are tried by priority; the first that holds is taken, else the default branch. Click a branch to set its condition.',
     '所有分支同时进行，全部完成后流程继续。': 'All branches run at once; the flow goes on when all are done.',

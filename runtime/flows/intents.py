@@ -36,11 +36,13 @@ def execute(ctx: RecordContext, form: CompiledForm, instance_id: int, record_id:
             conn.execute(update(t).where(t.c.instance_id == instance_id, t.c.task_no == i.task)
                          .values(status=i.status, closed_at=ctx.now))
     rows = dict(conn.execute(select(t.c.task_no, t.c.id).where(t.c.instance_id == instance_id)).all())
+    title = None
     for i in intents:
         if isinstance(i, Notify):
             link = task_link(rows[i.task]) if i.task and i.kind in ("task", "urge", "remind") and i.task in rows \
                 else record_link(form.app, form.name, record_id)
-            notify(conn, [i.user_id], Note(i.kind, i.message, link=link), now=ctx.now, email=ctx.mail)
+            title = title or record_title(ctx, form, record_id)
+            notify(conn, [i.user_id], Note(i.kind, f"{i.message}（{title}）", link=link), now=ctx.now, email=ctx.mail)
         elif isinstance(i, CarbonCopy):
             conn.execute(cc.insert(), [{"instance_id": instance_id, "user_id": u, "node": i.node, "created_at": ctx.now}
                                        for u in dict.fromkeys(i.user_ids)])
@@ -52,6 +54,16 @@ def execute(ctx: RecordContext, form: CompiledForm, instance_id: int, record_id:
         elif isinstance(i, FlowFinished):
             for subscriber in SUBSCRIBERS:
                 subscriber(conn, i)
+
+
+def record_title(ctx: RecordContext, form: CompiledForm, record_id: int) -> str:
+    """What people call the record in a notification: its title field, else its form and id."""
+    field = form.fields.get(form.form.title_field) if form.form.title_field else None
+    value = None
+    if field is not None:
+        table = form.tables.main
+        value = ctx.conn.execute(select(table.c[field.col]).where(table.c.id == record_id)).scalar()
+    return str(value) if value not in (None, "") else f"{form.label.zh} #{record_id}"
 
 
 def set_fields(ctx: RecordContext, form: CompiledForm, record_id: int, values: dict) -> None:

@@ -343,6 +343,7 @@ def instance_app(conn: Connection, instance_id: int) -> str:
 
 
 BOXES = ("pending", "done", "cc", "mine")
+LISTED = (i_.c.id, i_.c.app, i_.c.form, i_.c.record_id, i_.c.flow, i_.c.version, i_.c.status, i_.c.submitter_id)
 
 
 def inbox(conn: Connection, user_id: int, apps: Mapping[str, CompiledApp], box: str, *, form: str | None = None,
@@ -355,18 +356,18 @@ def inbox(conn: Connection, user_id: int, apps: Mapping[str, CompiledApp], box: 
     if box in ("pending", "done"):
         key = t_.c.id
         query = select(t_.c.id.label("key"), t_.c.id.label("task_id"), t_.c.node, t_.c.status.label("task_status"),
-                       t_.c.created_at.label("at"), t_.c.closed_at, i_).join(i_, i_.c.id == t_.c.instance_id)
+                       t_.c.created_at.label("at"), t_.c.closed_at, *LISTED).join(i_, i_.c.id == t_.c.instance_id)
         query = query.where(t_.c.user_id == user_id, t_.c.status == "pending" if box == "pending"
                             else t_.c.status != "pending")
         when = t_.c.created_at if box == "pending" else t_.c.closed_at
     elif box == "cc":
         key = cc_.c.id
-        query = select(cc_.c.id.label("key"), cc_.c.node, cc_.c.created_at.label("at"), i_) \
+        query = select(cc_.c.id.label("key"), cc_.c.node, cc_.c.created_at.label("at"), *LISTED) \
             .join(i_, i_.c.id == cc_.c.instance_id).where(cc_.c.user_id == user_id)
         when = cc_.c.created_at
     else:
         key = i_.c.id
-        query = select(i_.c.id.label("key"), i_.c.created_at.label("at"), i_).where(i_.c.submitter_id == user_id)
+        query = select(i_.c.id.label("key"), i_.c.created_at.label("at"), *LISTED).where(i_.c.submitter_id == user_id)
         when = i_.c.created_at
     if form:
         query = query.where(i_.c.form == form)
@@ -381,30 +382,52 @@ def inbox(conn: Connection, user_id: int, apps: Mapping[str, CompiledApp], box: 
     rows = rows[:limit]
     names = dict(conn.execute(select(u_.c.id, u_.c.full_name).where(u_.c.id.in_({r.submitter_id for r in rows})))
                  .all()) if rows else {}
-    items = [_inbox_item(conn, apps, r, names, lang) for r in rows]
+    titles = _titles(conn, apps, rows)
+    flows: dict[tuple, CompiledFlow | None] = {}
+    items = [_inbox_item(conn, apps, r, names, titles, flows, lang) for r in rows]
     return InboxPage(items, rows[-1].key if more else None)
 
 
-def _inbox_item(conn: Connection, apps: Mapping[str, CompiledApp], r, names: dict, lang: str) -> dict:
+def _titles(conn: Connection, apps: Mapping[str, CompiledApp], rows) -> dict[tuple[str, str, int], str]:
+    """Each listed record's title, one query per form on the page."""
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for r in rows:
+        wanted.setdefault((r.app, r.form), set()).add(r.record_id)
+    out = {}
+    for (app_name, form_name), ids in wanted.items():
+        app = apps.get(app_name)
+        form = app.forms.get(form_name) if app else None
+        field = form.fields.get(form.form.title_field) if form and form.form.title_field else None
+        if field is None:
+            continue
+        table = form.tables.main
+        for rid, value in conn.execute(select(table.c.id, table.c[field.col]).where(table.c.id.in_(ids))):
+            if value not in (None, ""):
+                out[(app_name, form_name, rid)] = str(value)
+    return out
+
+
+def _inbox_item(conn: Connection, apps: Mapping[str, CompiledApp], r, names: dict, titles: dict, flows: dict,
+                lang: str) -> dict:
     app = apps.get(r.app)
     form = app.forms.get(r.form) if app else None
-    title, flow_label, node_label = f"#{r.record_id}", r.flow, getattr(r, "node", None)
-    if form is not None:
-        table = form.tables.main
-        column = form.fields.get(form.form.title_field) if form.form.title_field else None
-        if column is not None:
-            value = conn.execute(select(table.c[column.col]).where(table.c.id == r.record_id)).scalar()
-            title = str(value) if value not in (None, "") else title
+    flow_label, node_label = r.flow, getattr(r, "node", None)
+    if app is not None:
         flow = next((f for f in app.definition.flows if f["name"] == r.flow), None)
         if flow:
             flow_label = flow["label"].get("en") if lang == "en" and flow["label"].get("en") else flow["label"]["zh-CN"]
-        if node_label:
+    if node_label:
+        key = (r.app, r.flow, r.version)
+        if key not in flows:
             try:
-                node_label = compiled(conn, r.app, r.flow, r.version).place(node_label).label
-            except Exception:  # noqa: BLE001 — a label is only decoration
-                pass
+                flows[key] = compiled(conn, r.app, r.flow, r.version)
+            except FormworkError:  # a label is only decoration
+                flows[key] = None
+        if flows[key] is not None:
+            node_label = flows[key].place(node_label).label
     return {"task_id": getattr(r, "task_id", None), "instance_id": r.id, "app": r.app, "form": r.form,
-            "form_label": form.label.text(lang) if form else r.form, "record_id": r.record_id, "record_title": title,
+            "form_label": form.label.text(lang) if form else r.form, "record_id": r.record_id,
+            "record_title": titles.get((r.app, r.form, r.record_id), f"#{r.record_id}"),
             "flow_label": flow_label, "node_label": node_label,
             "task_status": getattr(r, "task_status", None),
             "task_status_label": task_status_label(r.task_status) if getattr(r, "task_status", None) else None,

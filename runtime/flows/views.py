@@ -16,7 +16,7 @@ TIMELINE_LABELS = {
     "auto_approved": "超时自动同意", "auto_rejected": "超时自动驳回", "branch_taken": "条件分支", "cc": "抄送",
     "commented": "评论", "escalated": "超时转交", "escalation_failed": "超时转交失败", "fields_set": "修改字段",
     "finished": "结束", "reminded": "超时提醒", "signer_added": "加签", "skipped": "跳过", "transferred": "转交",
-    "urged": "催办", "withdrawn": "撤回",
+    "urged": "催办", "withdrawn": "撤回", "node_approved": "本节点通过", "node_rejected": "本节点驳回",
 }
 
 

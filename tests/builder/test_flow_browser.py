@@ -11,7 +11,8 @@ from test_flow_preview_publish import org  # noqa: F401  (a fixture: 王强 in �
 ARTIFACTS = Path(__file__).parent / "artifacts"  # git-ignored; kept for people to look at
 
 
-def test_add_an_approval_see_a_missing_default_branch_fix_it_and_publish(page, live_server, crm, org):
+def test_design_a_two_level_flow_publish_it_and_approve_a_record_as_two_users(page, live_server, crm, org, app, engine,
+                                                                             settings):
     ARTIFACTS.mkdir(exist_ok=True)
     sign_in(page, live_server, crm, "/builder/apps/crm")
     row = page.locator("#flows tr[data-flow=contract_approval]")
@@ -78,6 +79,50 @@ def test_add_an_approval_see_a_missing_default_branch_fix_it_and_publish(page, l
     expect(page.locator("#published-version")).to_have_text("第 2 版")
     page.goto(live_server + "/builder/apps/crm")
     expect(page.locator("#flows tr[data-flow=contract_approval]")).to_contain_text("已发布 第 2 版")
+
+    # The two-level flow at work: 王强 submits a 30,000 contract; 何静 (finance) and then 张伟 approve
+    # it from their inboxes; 王强 sees it approved and signed.
+    record = contract_of(app, engine, settings, org["wangqiang"], "30000")
+    as_user(page, live_server, "wangqiang", f"/apps/crm/contract/{record}")
+    page.locator("#flow #flow-choice").select_option(label="合同审批")
+    page.locator("#flow").get_by_role("button", name="提交审批").click()
+    expect(page.locator("#flow-status")).to_have_text("审批中")
+    for approver in ("hejing", "zhangwei"):
+        as_user(page, live_server, approver, "/tasks")
+        expect(page.locator("#badge-tasks")).to_have_text("1")
+        page.locator(".task-link", has_text="浏览器合同").click()
+        page.fill("#comment", "同意")
+        page.get_by_role("button", name="同意").click()
+        expect(page.locator("#task-status")).to_contain_text("已同意")
+    as_user(page, live_server, "wangqiang", f"/apps/crm/contract/{record}")
+    expect(page.locator("#flow-status")).to_have_text("已通过")
+    expect(page.locator("#flow .flow-timeline")).to_contain_text("财务预审")
+    page.screenshot(path=str(ARTIFACTS / "flow-designed-and-approved.png"), full_page=True)
+
+
+def as_user(page, base: str, username: str, path: str) -> None:
+    page.context.clear_cookies()
+    page.goto(base + path)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "Pass-word-2024!")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(base + path)
+
+
+def contract_of(app, engine, settings, owner: int, amount: str) -> int:
+    """A contract owned by `owner`, written through the record service as the system would."""
+    from runtime.clock import now_precise
+    from runtime.database import write
+    from runtime.records import Actor, RecordContext, create_record
+    compiled = app.state.formwork.registry.app("crm")
+    with write(engine) as conn:
+        ctx = RecordContext(conn=conn, app=compiled, actor=Actor(id=owner, username="x", full_name="x", is_admin=True),
+                            now=now_precise(settings.timezone), data_dir=settings.data_dir, via="system")
+        customer = create_record(ctx, compiled.forms["customer"], {"name": "浏览器客户"})["id"]
+        product = create_record(ctx, compiled.forms["product"], {"code": "P-B1", "name": "服务", "price": amount})["id"]
+        return create_record(ctx, compiled.forms["contract"], {
+            "title": "浏览器合同", "customer": customer,
+            "items": [{"product": product, "quantity": 1, "unit_price": amount}]})["id"]
 
 
 def test_at_phone_width_branches_stack_and_nothing_scrolls_sideways(browser, live_server, crm):

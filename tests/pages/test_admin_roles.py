@@ -121,14 +121,21 @@ def test_a_new_role_needs_a_valid_unique_key_and_a_name(web, app, html):
 
 
 def test_a_role_still_held_by_users_cannot_be_deleted(web, app):
-    uid, _ = new_user(web, app, "laoli", "finance")
-    answer = web.post("/admin/roles/crm/finance/delete")
-    assert answer.headers["location"] == "/admin/roles/crm/finance"
-    assert "还有 1 名用户拥有角色“财务”" in web.client.get(answer.headers["location"]).text
-    assert role_def(app, "finance") is not None
+    uid, _ = new_user(web, app, "laoli", "service")
+    answer = web.post("/admin/roles/crm/service/delete")
+    assert answer.headers["location"] == "/admin/roles/crm/service"
+    assert "还有 1 名用户拥有角色“客服”" in web.client.get(answer.headers["location"]).text
+    assert role_def(app, "service") is not None
 
     web.post(f"/admin/users/{uid}", {"full_name": "Laoli", "department_id": ""})  # no roles ticked
-    answer = web.post("/admin/roles/crm/finance/delete")
+    answer = web.post("/admin/roles/crm/service/delete")
     assert answer.headers["location"] == "/admin/roles"
-    assert role_def(app, "finance") is None
-    assert "已删除角色“财务”" in web.client.get("/admin/roles").text
+    assert role_def(app, "service") is None
+    assert "已删除角色“客服”" in web.client.get("/admin/roles").text
+
+
+def test_a_role_an_approval_flow_uses_cannot_be_deleted(web, app):
+    answer = web.post("/admin/roles/crm/finance/delete")
+    assert answer.headers["location"] == "/admin/roles/crm/finance"
+    assert "审批流程还在使用角色“财务”" in web.client.get(answer.headers["location"]).text
+    assert role_def(app, "finance") is not None

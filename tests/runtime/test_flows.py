@@ -27,7 +27,8 @@ DEPARTMENTS = {"总部": (None, "gm"), "华东销售部": ("总部", "director")
                "财务部": ("总部", "cashier")}
 USERS = {"gm": ("总部", ["general_manager"]), "director": ("华东销售部", ["sales_director"]),
          "lead": ("华东一组", ["sales_manager"]), "rep": ("华东一组", ["sales"]), "rep2": ("华东一组", ["sales"]),
-         "cashier": ("财务部", ["finance"]), "deputy": ("华东销售部", ["sales_director"])}
+         "cashier": ("财务部", ["finance"]), "deputy": ("华东销售部", ["sales_director"]),
+         "clerk": ("财务部", ["sales"])}  # sells, but no sales director above them
 
 
 @pytest.fixture
@@ -68,9 +69,11 @@ def org(crm, engine, settings):
 def contract(org, amount: str, who: str = "rep") -> dict:
     ids, clients = org
     admin = clients["admin"]
-    customer = admin.post("/api/v1/apps/crm/forms/customer/records", json={"name": f"客户{amount}"}).json()
+    code = amount.replace(".", "-")
+    customer = admin.post("/api/v1/apps/crm/forms/customer/records", json={"name": f"客户{code}"}).json()
     product = admin.post("/api/v1/apps/crm/forms/product/records",
-                         json={"code": f"P{amount}", "name": "服务", "price": amount}).json()
+                         json={"code": f"P{code}", "name": "服务", "price": amount}).json()
+    assert "id" in customer and "id" in product, (customer, product)
     moved = admin.post(f"/api/v1/apps/crm/forms/customer/records/{customer['id']}/transfer", json={"owner_id": ids[who]})
     assert moved.status_code == 200, moved.text
     r = clients[who].post(CONTRACTS, json={"title": f"合同{amount}", "customer": customer["id"],
@@ -384,3 +387,159 @@ def test_unknown_actions_and_tasks(org):
     assert decide(c["director"], task["task_id"], "explode").status_code == 400
     assert c["director"].get("/api/v1/tasks", params={"box": "nope"}).status_code == 400
     assert Decimal("1") == 1
+
+
+@pytest.mark.parametrize("amount, path", [("49999.99", ["director"]), ("50000", ["director", "gm"]),
+                                          ("50000.01", ["director", "gm"])])
+def test_routing_by_amount_at_the_boundary(org, amount, path):
+    ids, c = org
+    rec = contract(org, amount)
+    submit(c, rec, flow="contract_approval")
+    for who in path:
+        [task] = pending(c[who])
+        view = decide(c[who], task["task_id"]).json()
+    assert view["status"] == "approved"
+
+
+def test_return_to_an_earlier_node_runs_it_again(org):
+    ids, c = org
+    rec = contract(org, "60000")
+    submit(c, rec, flow="contract_approval")
+    [task] = pending(c["director"])
+    decide(c["director"], task["task_id"])
+    [task] = pending(c["gm"])
+    view = c["gm"].get(f"/api/v1/tasks/{task['task_id']}").json()
+    assert [n["id"] for n in view["returnable_nodes"]] == ["director_large"]
+    r = decide(c["gm"], task["task_id"], "return", node="director_large", comment="请总监再核一次价格")
+    assert r.status_code == 200 and r.json()["status"] == "running"
+    [task] = pending(c["director"])
+    decide(c["director"], task["task_id"])
+    [task] = pending(c["gm"])
+    assert decide(c["gm"], task["task_id"]).json()["status"] == "approved"
+
+
+def test_no_approver_found_blocks_the_submission_with_a_clear_message(org):
+    ids, c = org
+    rec = contract(org, "1000", who="clerk")
+    r = submit(c, rec, who="clerk", flow="contract_approval")
+    assert r.status_code == 409 and "销售总监审批" in r.json()["detail"]
+    assert record(c["clerk"], rec)["flow_status"] is None
+    assert c["clerk"].get("/api/v1/tasks", params={"box": "mine"}).json()["items"] == []
+
+
+def _race(*calls):
+    barrier, answers = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        answers[i] = call()
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return answers
+
+
+def test_a_double_submit_at_the_same_moment_starts_one_approval(org, engine):
+    ids, c = org
+    rec = contract(org, "1000")
+    answers = _race(lambda: submit(c, rec, flow="contract_approval"), lambda: submit(c, rec, flow="contract_approval"))
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    with read(engine) as conn:
+        assert conn.execute(select(systables.flow_instance.c.id)
+                            .where(systables.flow_instance.c.record_id == rec["id"])).all().__len__() == 1
+    assert len(pending(c["director"])) == 1
+
+
+def test_approve_while_withdrawn_one_of_them_wins(org):
+    ids, c = org
+    rec = contract(org, "1000")
+    view = submit(c, rec, flow="contract_approval").json()
+    [task] = pending(c["director"])
+    approve, withdraw = _race(lambda: decide(c["director"], task["task_id"]),
+                              lambda: c["rep"].post(f"/api/v1/flow-instances/{view['id']}/withdraw"))
+    assert sorted([approve.status_code, withdraw.status_code]) == [200, 409]
+    final = flow_of(c["rep"], rec)["status"]
+    assert final == ("approved" if approve.status_code == 200 else "withdrawn")
+
+
+def _with_timeout(engine, settings, timeout: dict) -> None:
+    from runtime.definition_store import published_app
+    from runtime.publish import publish
+    with read(engine) as conn:
+        data = published_app(conn, "crm").model_dump(mode="json", by_alias=True, exclude_none=True)
+    flow = next(f for f in data["flows"] if f["name"] == "special_discount")
+    flow["nodes"][1]["timeout"] = timeout
+    publish(engine, "crm", data, tz=settings.timezone, user_id=None)
+
+
+def _tick(c, engine, settings, instance_id: int, hours: float) -> None:
+    app = c["admin"].app.state.formwork.registry.app("crm")
+    system = Actor(id=0, username="system", full_name="系统", is_admin=True)
+    with write(engine) as conn:
+        service.tick(RecordContext(conn=conn, app=app, actor=system, via="flow", data_dir=settings.data_dir,
+                                   now=now_precise(settings.timezone) + timedelta(hours=hours)), instance_id)
+
+
+def test_timeout_auto_approves_once_with_a_controllable_clock(org, engine, settings):
+    ids, c = org
+    _with_timeout(engine, settings, {"remind_after_hours": 1, "after_hours": 4, "then": "approve"})
+    c["admin"].get("/api/v1/tasks")  # the running app picks the new version up
+    rec = contract(org, "1000")
+    view = submit(c, rec, flow="special_discount").json()
+    _tick(c, engine, settings, view["id"], 2)
+    assert flow_of(c["rep"], rec)["status"] == "running"
+    _tick(c, engine, settings, view["id"], 5)
+    _tick(c, engine, settings, view["id"], 6)
+    final = flow_of(c["rep"], rec)
+    assert final["status"] == "approved"
+    assert sum(1 for e in final["timeline"] if e["kind"] == "auto_approved") == 2  # both seats, once each
+    assert sum(1 for e in final["timeline"] if e["kind"] == "reminded") == 2
+
+
+def test_timeout_escalates_to_a_role(org, engine, settings):
+    ids, c = org
+    _with_timeout(engine, settings, {"after_hours": 4, "then": "escalate",
+                                     "escalate_to": [{"source": "role", "role": "general_manager"}]})
+    c["admin"].get("/api/v1/tasks")
+    rec = contract(org, "1000")
+    view = submit(c, rec, flow="special_discount").json()
+    _tick(c, engine, settings, view["id"], 5)
+    assert len(pending(c["gm"])) >= 1
+    _tick(c, engine, settings, view["id"], 6)
+    assert len(pending(c["gm"])) == len({t["task_id"] for t in pending(c["gm"])})
+
+
+def test_the_scheduler_fires_a_due_reminder_once_across_processes(org, engine, settings):
+    """Two schedulers (as two processes would) run at the same moment after downtime: one reminder."""
+    import json as _json
+    from runtime.flows.timeouts import run_due
+    ids, c = org
+    rec = contract(org, "1000")
+    view = submit(c, rec, flow="contract_approval").json()
+    i = systables.flow_instance
+    with write(engine) as conn:  # the task has waited two days while nothing ran
+        state = _json.loads(conn.execute(select(i.c.state).where(i.c.id == view["id"])).scalar())
+        for task in state["tasks"]:
+            task["created_at"] = (now_precise(settings.timezone) - timedelta(days=2)).isoformat()
+        conn.execute(i.update().where(i.c.id == view["id"]).values(
+            state=_json.dumps(state), next_deadline=now_precise(settings.timezone) - timedelta(days=1)))
+    _race(lambda: run_due(engine, settings), lambda: run_due(engine, settings))
+    with read(engine) as conn:
+        assert [n.kind for n in recent(conn, ids["director"])].count("remind") == 1
+        assert conn.execute(select(i.c.next_deadline).where(i.c.id == view["id"])).scalar() is None
+
+
+def test_notifications_go_out_by_email_when_smtp_is_configured(org, engine, settings):
+    from dataclasses import replace as _replace
+    from runtime.web.app import create_app
+    ids, c = org
+    application = create_app(_replace(settings, smtp_url="smtp://127.0.0.1:2525?from=crm@example.com"))
+    with write(engine) as conn:
+        token = create_token(conn, user_id=ids["rep"], name="mail", now=now(settings.timezone))
+    with TestClient(application, headers={"Authorization": f"Bearer {token}"}) as rep:
+        rec = contract(org, "1000")
+        assert rep.post(f"{CONTRACTS}/{rec['id']}/submit", json={"flow": "contract_approval"}).status_code == 201
+    application.state.formwork.engine.dispose()
+    with read(engine) as conn:
+        mails = [r.payload for r in conn.execute(select(systables.outbox))]
+    assert len(mails) == 1 and "director@example.com" in mails[0] and "待审批" in mails[0]

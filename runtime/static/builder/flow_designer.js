@@ -789,7 +789,7 @@
     } else if (n.type === "action") {
       body.appendChild(setEditor(n));
     } else if (n.type === "end") {
-      body.appendChild(row(t("结果"), selectInput([["approved", t("通过")], ["rejected", t("驳回")]], n.result || "approved", function (v) {
+      body.appendChild(row(t("结果"), selectInput([["approved", t("审批通过")], ["rejected", t("已驳回")]], n.result || "approved", function (v) {
         if (v === "approved") delete n.result; else n.result = v; changed();
       }, { id: "p-result" }), { prop: "result" }));
     } else if (isGroup(n)) {

@@ -148,5 +148,9 @@ def delete_role(app: str, role: str, request: Request, state: State, actor: Admi
         _publish(state, actor, app, remove)
     except RoleInUse as exc:
         return set_flash(redirect(request, f"/admin/roles/{app}/{role}"), request, exc.detail, "error")
+    except DefinitionError as exc:  # an approval flow names the role
+        used = "；".join(dict.fromkeys(p.message for p in exc.problems[:3]))
+        detail = translate("审批流程还在使用角色“{name}”，请先在流程设计器中修改：{why}", lang_of(request), name=label, why=used)
+        return set_flash(redirect(request, f"/admin/roles/{app}/{role}"), request, detail, "error")
     done = translate("已删除角色“{name}”", lang_of(request), name=label)
     return set_flash(redirect(request, "/admin/roles"), request, done)

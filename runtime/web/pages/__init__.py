@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import account, auth, detail, editing, home, listing, pickers
+from . import flowpanel, notifications, tasks  # approvals (issue 5)
 from .guard import login_url
 from .i18n import translate
 from .templating import is_htmx, lang_of, render
@@ -15,6 +16,8 @@ from .templating import is_htmx, lang_of, render
 router = APIRouter(include_in_schema=False)
 # Order matters: fixed segments (new, trash, _pick…) must match before /{record_id}.
 for module in (auth, account, home, pickers, editing, listing, detail):
+    router.include_router(module.router)
+for module in (tasks, notifications, flowpanel):  # approvals: /tasks, /notifications, a record's /flow/… actions
     router.include_router(module.router)
 
 

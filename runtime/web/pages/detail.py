@@ -20,6 +20,7 @@ from ..deps import State, record_context
 from . import layout
 from . import listview as lv
 from .cells import Cell, cell, is_numeric
+from .flowpanel import flow_panel
 from .flash import set_flash
 from .history import history_items
 from .guard import PageActor, Posted
@@ -141,6 +142,7 @@ def detail_page(app: str, form: str, record_id: str, request: Request, state: St
         changeable = scope_owners(actor, access.write_scopes)
         changeable = changeable is None or values.get("owner_id") in changeable
         history = history_items(ctx, compiled, rid)
+        flow = flow_panel(ctx, compiled, rid, may_edit=changeable and access.can("update"))  # 审批 panel
     title = record_title(compiled, values, lang)
     label = compiled.label.text(lang)
     context = {
@@ -151,7 +153,7 @@ def detail_page(app: str, form: str, record_id: str, request: Request, state: St
         "edit_href": form_href(app, form, rid, "edit") if changeable and access.can("update") else None,
         "delete_href": form_href(app, form, rid, "delete") if changeable and access.can("delete") else None,
         "transfer_href": form_href(app, form, rid, "transfer") if changeable and access.can("transfer") else None,
-        "history": history,
+        "history": history, "flow_panel": flow,
         "list_href": form_href(app, form),
         "confirm": translate("确定删除这条{label}记录吗？删除后可以在回收站中恢复。", lang, label=label),
     }
