@@ -430,10 +430,19 @@ def _ops(conn: Connection) -> Operations:
     return Operations(MigrationContext.configure(conn))
 
 
+def _add_column(op: Operations, table: str, column: Column) -> None:
+    """ADD COLUMN; on SQLite through alembic's batch mode, which uses the native ALTER for it (no copy)."""
+    if op.get_context().dialect.name == "sqlite":
+        with op.batch_alter_table(table, recreate="auto") as batch:
+            batch.add_column(column)
+    else:
+        op.add_column(table, column)
+
+
 def _add_columns(conn: Connection, moves: list[Move]) -> None:
     op = _ops(conn)
     for m in moves:
-        op.add_column(m.table.name, _detached(m.target))
+        _add_column(op, m.table.name, _detached(m.target))
 
 
 def _detached(column) -> Column:
@@ -533,7 +542,7 @@ def _apply(conn: Connection, plan: PublishPlan, user_id: int | None, tz: tzinfo,
             _create_index(conn, idx, plan, fp)
         for table, column in ops.columns:
             if (table.name, column.name) not in added:
-                op.add_column(table.name, _detached(column))
+                _add_column(op, table.name, _detached(column))
         for table, column, old_type in ops.retype:
             if postgres:  # SQLite keeps any value in any column: its declared type needs no change
                 op.alter_column(table.name, column.name, type_=column.type, existing_type=old_type,
