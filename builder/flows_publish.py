@@ -5,13 +5,15 @@ them by node and sends the designer back to fix them.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from flow_engine.graph import walk
 from flow_engine.metaschema import parse_flow
-from form_engine.errors import DefinitionError, FormworkError, NotFound
-from runtime.database import read, write
+from form_engine.errors import DefinitionError, NotFound
+from runtime.database import read
 from runtime.web.deps import State
 from runtime.web.pages.flash import set_flash
 from runtime.web.pages.guard import Posted
@@ -20,7 +22,7 @@ from runtime.web.pages.templating import lang_of, redirect, render
 
 from . import publisher
 from .chrome import BuilderActor, builder_chrome
-from .drafts import discard_draft, load_draft
+from .draft_publish import publish_draft
 from .flows import label_of
 from .flows_store import KIND, check_flow_draft, current_flow, flow_index, flow_version, place, published_flows, with_flow
 from .store import app_json
@@ -73,38 +75,22 @@ def publish_page(app: str, flow: str, request: Request, state: State, actor: Bui
 @router.post("/apps/{app}/flows/{flow}/publish")
 def publish(app: str, flow: str, request: Request, state: State, actor: BuilderActor, posted: Posted) -> Response:
     lang = lang_of(request)
-    accept = posted is not None and posted.get("accept_loss") == "1"
-    sent = str(posted.get("revision") or "") if posted is not None else ""
     with read(state.engine) as conn:
         body, draft, _version = current_flow(conn, app, flow)
         _parsed, problems = check_flow_draft(conn, app, body)
         proposed = _proposed(conn, app, body)
-    if sent != str(draft.revision if draft else 0):
-        return _plan_page(request, state, app, flow, status=409, error=translate(
-            "草稿在你查看发布计划之后又被修改了，请重新查看下面的计划后再发布", lang))
-    if problems:
-        return _plan_page(request, state, app, flow, status=422)
-    loss, failed = publisher.errors()
-    try:
-        result = publisher.publish(state, app, proposed, user_id=actor.id, accept_loss=accept)
-    except DefinitionError:
-        return _plan_page(request, state, app, flow, status=422)
-    except loss:
-        return _plan_page(request, state, app, flow, status=409, error=translate(
-            "这次发布会改变已有数据，请先阅读下面的影响并勾选确认", lang))
-    except (failed, FormworkError) as exc:
-        return _plan_page(request, state, app, flow, status=exc.status, accepted=accept,
-                          error=translate(exc.detail, lang))
-    with write(state.engine) as conn:
-        current = load_draft(conn, app, KIND, flow)
-        if current is not None and draft is not None and current.revision == draft.revision:
-            discard_draft(conn, app, KIND, flow)
-        version = flow_version(conn, app, flow)
-    if result.empty:
-        text = translate("没有需要发布的修改", lang)
-        return set_flash(redirect(request, f"/builder/apps/{app}/flows/{flow}"), request, text, "info")
-    text = translate("已发布流程“{label}”第 {version} 版", lang, label=label_of(body, flow, lang), version=version or 1)
-    return set_flash(redirect(request, f"/builder/apps/{app}/flows/{flow}/published"), request, text)
+
+    def done(result) -> Response:
+        if result.empty:
+            text = translate("没有需要发布的修改", lang)
+            return set_flash(redirect(request, f"/builder/apps/{app}/flows/{flow}"), request, text, "info")
+        with read(state.engine) as conn:
+            version = flow_version(conn, app, flow)
+        text = translate("已发布流程“{label}”第 {version} 版", lang, label=label_of(body, flow, lang), version=version or 1)
+        return set_flash(redirect(request, f"/builder/apps/{app}/flows/{flow}/published"), request, text)
+    return publish_draft(state, posted, app=app, kind=KIND, name=flow, draft=draft, proposed=proposed,
+                         user_id=actor.id, lang=lang, plan_page=partial(_plan_page, request, state, app, flow),
+                         published=done, problems=problems)
 
 
 @router.get("/apps/{app}/flows/{flow}/published")

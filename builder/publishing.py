@@ -5,10 +5,12 @@ and purging one for good (a second, explicit step).
 """
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from form_engine.errors import DefinitionError, FormworkError, NotFound
+from form_engine.errors import DefinitionError, NotFound
 from runtime.clock import now
 from runtime.database import read, write
 from runtime.web.deps import State
@@ -19,7 +21,8 @@ from runtime.web.pages.templating import lang_of, redirect, render
 
 from . import publisher
 from .chrome import BuilderActor, builder_chrome
-from .drafts import discard_draft, load_draft, save_draft
+from .draft_publish import publish_draft
+from .drafts import save_draft
 from .forms import current_body
 from .names import suggest_name
 from .store import dump, form_version, place
@@ -62,35 +65,20 @@ def publish_page(app: str, form: str, request: Request, state: State, actor: Bui
 @router.post("/apps/{app}/forms/{form}/publish")
 def publish(app: str, form: str, request: Request, state: State, actor: BuilderActor, posted: Posted) -> Response:
     lang = lang_of(request)
-    accept = posted.get("accept_loss") == "1"
-    sent = str(posted.get("revision") or "")
     with read(state.engine) as conn:
         body, draft, _version = current_body(conn, state, app, form)
         proposed = publisher.app_with_form(conn, app, body)
-    if sent != str(draft.revision if draft else 0):
-        return _plan_page(request, state, app, form, status=409, error=translate(
-            "草稿在你查看发布计划之后又被修改了，请重新查看下面的计划后再发布", lang))
-    loss, failed = publisher.errors()
-    try:
-        result = publisher.publish(state, app, proposed, user_id=actor.id, accept_loss=accept)
-    except DefinitionError:
-        return _plan_page(request, state, app, form, status=422)
-    except loss:
-        return _plan_page(request, state, app, form, status=409, error=translate(
-            "这次发布会改变已有数据，请先阅读下面的影响并勾选确认", lang))
-    except (failed, FormworkError) as exc:
-        return _plan_page(request, state, app, form, status=exc.status, accepted=accept,
-                          error=translate(exc.detail, lang))
-    with write(state.engine) as conn:
-        current = load_draft(conn, app, "form", form)
-        if current is not None and draft is not None and current.revision == draft.revision:
-            discard_draft(conn, app, "form", form)
-    if result.empty:
-        text = translate("没有需要发布的修改", lang)
-        return set_flash(redirect(request, f"/builder/apps/{app}/forms/{form}"), request, text, "info")
-    version = result.versions.get(form)
-    text = translate("已发布“{label}”第 {version} 版", lang, label=_label(body, form), version=version or "")
-    return set_flash(redirect(request, f"/builder/apps/{app}/forms/{form}/published"), request, text)
+
+    def done(result) -> Response:
+        if result.empty:
+            text = translate("没有需要发布的修改", lang)
+            return set_flash(redirect(request, f"/builder/apps/{app}/forms/{form}"), request, text, "info")
+        version = result.versions.get(form)
+        text = translate("已发布“{label}”第 {version} 版", lang, label=_label(body, form), version=version or "")
+        return set_flash(redirect(request, f"/builder/apps/{app}/forms/{form}/published"), request, text)
+    return publish_draft(state, posted, app=app, kind="form", name=form, draft=draft, proposed=proposed,
+                         user_id=actor.id, lang=lang, plan_page=partial(_plan_page, request, state, app, form),
+                         published=done)
 
 
 @router.get("/apps/{app}/forms/{form}/published")

@@ -109,7 +109,9 @@ def submit(ctx: RecordContext, form: CompiledForm, record_id: int, *, flow: str 
            comment: str = "") -> InstanceView:
     """Start the record's approval (or re-submit it after it was returned)."""
     access = allowed(ctx, form, "update")
-    record = load_record(ctx, form, record_id, owners=read_owners(ctx, access))
+    # The record row stays locked to the end (PostgreSQL; SQLite's write transaction already is):
+    # two submits of one record at the same moment start one approval.
+    record = load_record(ctx, form, record_id, owners=read_owners(ctx, access), for_update=True)
     check_write_scope(ctx, form, access, record)
     choices = flows_for(ctx.app, form.name)
     if not choices:

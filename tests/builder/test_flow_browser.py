@@ -138,3 +138,24 @@ def test_at_phone_width_branches_stack_and_nothing_scrolls_sideways(browser, liv
         phone.screenshot(path=str(ARTIFACTS / "flow-designer-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_second_admins_stale_save_shows_the_conflict_and_stops_saving(page, live_server, crm, browser):
+    sign_in(page, live_server, crm, "/builder/apps/crm/flows/contract_approval")
+    other = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    tab = other.new_page()
+    try:
+        sign_in(tab, live_server, crm, "/builder/apps/crm/flows/contract_approval")  # the same flow, loaded twice
+        page.locator(".fd-add .fa-button").first.click()
+        page.locator(".fa-menu .fa-item[data-type=cc]").click()
+        expect(page.locator("#save-status")).to_contain_text("已自动保存")
+        tab.locator(".fd-add .fa-button").first.click()
+        tab.locator(".fa-menu .fa-item[data-type=approval]").click()
+        expect(tab.locator("#conflict-alert")).to_be_visible()
+        expect(tab.locator("#conflict-text")).to_contain_text("修改，请刷新后再改")
+        expect(tab.locator("#save-status")).to_have_text("未保存")
+        tab.fill("#p-label", "冲突之后")  # frozen: the canvas follows, nothing is sent
+        expect(tab.locator(".fd-node.selected")).to_contain_text("冲突之后")
+        expect(tab.locator("#save-status")).to_have_text("未保存")
+    finally:
+        other.close()

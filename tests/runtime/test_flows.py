@@ -543,3 +543,42 @@ def test_notifications_go_out_by_email_when_smtp_is_configured(org, engine, sett
     with read(engine) as conn:
         mails = [r.payload for r in conn.execute(select(systables.outbox))]
     assert len(mails) == 1 and "director@example.com" in mails[0] and "待审批" in mails[0]
+
+
+def test_an_instance_reloaded_from_the_database_at_every_step_ends_as_one_kept_in_memory(org, engine, settings):
+    """Every API action loads the instance from fw_flow_instance and saves it back; replaying the same
+    events on one in-memory instance with flow_engine gives the same state."""
+    import json as _json
+    from flow_engine.events import Approve, Return, Submit
+    from flow_engine.machine import handle, new_instance
+    from flow_engine.state import FlowInstance
+    from runtime.flows.definitions import compiled
+    from runtime.flows.directory import DbDirectory
+    from runtime.records import load_record
+    ids, c = org
+    rec = contract(org, "60000")
+    view = submit(c, rec, flow="contract_approval").json()
+    steps = [("director", "approve", {}), ("gm", "return", {"node": "director_large"}), ("director", "approve", {}),
+             ("gm", "approve", {})]
+    for who, action, body in steps:
+        [task] = pending(c[who])
+        assert decide(c[who], task["task_id"], action, **body).status_code == 200
+    i = systables.flow_instance
+    with read(engine) as conn:
+        stored = FlowInstance.model_validate_json(conn.execute(select(i.c.state).where(i.c.id == view["id"])).scalar())
+        flow = compiled(conn, "crm", "contract_approval", 1)
+        app = c["admin"].app.state.formwork.registry.app("crm")
+        ctx = RecordContext(conn=conn, app=app, actor=Actor(id=0, username="s", full_name="s", is_admin=True),
+                            now=stored.timeline[0].at, data_dir=settings.data_dir)
+        record = load_record(ctx, app.forms["contract"], rec["id"])
+        directory = DbDirectory(conn, "crm")
+        memory = new_instance(flow, record_id=rec["id"], submitter=ids["rep"])
+        memory, _ = handle(flow, memory, Submit(ids["rep"], stored.timeline[0].at), record=record, directory=directory)
+        for entry in [e for e in stored.timeline if e.kind in ("approved", "returned")]:
+            event = Approve(entry.task, entry.by, entry.at) if entry.kind == "approved" else \
+                Return(entry.task, entry.by, entry.at, to="director_large")
+            memory, _ = handle(flow, memory, event, record=record, directory=directory)
+    strip = lambda inst: _json.loads(inst.model_dump_json(exclude={"timeline"}))  # noqa: E731
+    assert strip(memory) == strip(stored) and memory.status == "approved"
+    assert [e.kind for e in memory.timeline] == [e.kind for e in stored.timeline if e.kind != "fields_set"] or \
+        [e.kind for e in memory.timeline] == [e.kind for e in stored.timeline]

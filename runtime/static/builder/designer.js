@@ -1,20 +1,18 @@
 /* Formwork form designer: the draft lives here as JSON; the server stores, checks, previews and publishes it.
-   Palette → canvas by drag and drop (SortableJS), a property panel for the selected field, debounced
-   autosave with the revision last seen (409 = someone else saved first), expression checks as you type. */
+   Palette → canvas by drag and drop (SortableJS), a property panel for the selected field, autosave through
+   drafts.js (debounced, with the revision last seen: 409 = someone else saved first), expression checks as you type. */
 (function () {
   "use strict";
 
   var data = JSON.parse(document.getElementById("designer-data").textContent);
   var TEXT = JSON.parse(document.getElementById("designer-text").textContent);
   var form = data.body;
-  var revision = data.revision;
   var problems = [];          // {path, message, in_form, field, child, prop}
   var problemsByField = new Map();  // field object → [problem]
   var selected = null;        // the field object being edited
   var selectedParent = null;  // its subform field, or null
   var autoName = new WeakSet(); // new fields whose name still follows the label
   var sortables = [];
-  var saveTimer = null, saving = null, dirty = false, frozen = false;
   var LANG = data.lang;
   var TYPES = {};
   data.palette.forEach(function (p) { TYPES[p.type] = p; });
@@ -28,9 +26,7 @@
     if (params) Object.keys(params).forEach(function (k) { s = s.split("{" + k + "}").join(params[k]); });
     return s;
   }
-  function csrf() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (e) { return ""; }
-  }
+  var csrf = FormworkDrafts.csrf;  // the token every designer request carries
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -204,64 +200,13 @@
     changed();
   }
 
-  // ---------------------------------------------------------------- saving
-  function setStatus(text, kind) {
-    var status = document.getElementById("save-status");
-    status.textContent = text;
-    status.className = "save-status" + (kind ? " " + kind : "");
-  }
-
-  function changed() {
-    if (frozen) return;
-    dirty = true;
-    setStatus(t("有未保存的修改…"), "pending");
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(save, 800);
-  }
-
-  function save() {
-    clearTimeout(saveTimer);
-    if (frozen) return Promise.resolve(false);
-    if (saving) return saving.then(function () { return dirty ? save() : true; });
-    if (!dirty) return Promise.resolve(true);
-    dirty = false;
-    setStatus(t("正在保存…"), "saving");
-    var sent = form.fields.slice();
-    var body = JSON.stringify({ revision: revision, body: form });
-    saving = fetch(data.urls.draft, {
-      method: "PUT", credentials: "same-origin", body: body,
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), "Accept": "application/json" }
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (out) { return { status: r.status, out: out }; });
-    }).then(function (res) {
-      saving = null;
-      if (res.status === 200) {
-        revision = res.out.revision;
-        setStatus(t("已自动保存 {time}", { time: res.out.saved_at }), "saved");
-        setProblems(res.out.problems || [], sent);
-        document.body.dispatchEvent(new CustomEvent("draft-saved"));
-        return dirty ? save() : true;
-      }
-      if (res.status === 409 && res.out.type && /DraftConflict|DraftGone/.test(res.out.type)) {
-        frozen = true;
-        setStatus(t("未保存"), "error");
-        document.getElementById("conflict-text").textContent = res.out.detail;
-        document.getElementById("conflict-alert").hidden = false;
-        document.getElementById("conflict-alert").scrollIntoView({ block: "center" });
-        return false;
-      }
-      dirty = true;
-      setStatus(t("保存失败：{reason}", { reason: res.out.detail || res.status }), "error");
-      return false;
-    }, function () {
-      saving = null;
-      dirty = true;
-      setStatus(t("网络连接失败，修改还没有保存，稍后会重试"), "error");
-      saveTimer = setTimeout(save, 5000);
-      return false;
-    });
-    return saving;
-  }
+  // ---------------------------------------------------------------- saving (drafts.js)
+  var draft = FormworkDrafts.autosave({
+    url: data.urls.draft, revision: data.revision, t: t, problems: setProblems,
+    body: function () { return form; },
+    sent: function () { return form.fields.slice(); }
+  });
+  function changed() { draft.changed(); }
 
   function setProblems(list, sent) {
     problems = list;
@@ -837,7 +782,7 @@
     ]));
   }
 
-  // ---------------------------------------------------------------- tabs, leaving, publishing
+  // ---------------------------------------------------------------- tabs
   function showTab(name) {
     document.querySelectorAll(".itab").forEach(function (b) {
       var on = b.getAttribute("data-tab") === name;
@@ -849,19 +794,6 @@
   }
   document.querySelectorAll(".itab").forEach(function (b) {
     b.addEventListener("click", function () { showTab(b.getAttribute("data-tab")); });
-  });
-
-  document.getElementById("publish-link").addEventListener("click", function (e) {
-    e.preventDefault();
-    var href = e.currentTarget.getAttribute("href");
-    setStatus(t("正在保存…"), "saving");
-    save().then(function (ok) { if (ok !== false) window.location.href = href; });
-  });
-  window.addEventListener("beforeunload", function (e) {
-    if ((dirty || saving) && !frozen) { save(); e.preventDefault(); e.returnValue = ""; }
-  });
-  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-    f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault(); else frozen = true; });
   });
 
   normalize();

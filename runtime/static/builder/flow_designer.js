@@ -1,20 +1,18 @@
 /* Formwork flow designer: the flow draft lives here as JSON; the server stores, checks, previews and publishes it.
    A vertical tree (start at the top, end at the bottom), "+" buttons between nodes, condition and parallel groups
-   with their branches side by side, a property panel for the selected node or branch, debounced autosave with the
-   revision last seen (409 = someone else saved first), problems from the server shown on their nodes. */
+   with their branches side by side, a property panel for the selected node or branch, autosave through drafts.js
+   (debounced, with the revision last seen: 409 = someone else saved first), problems from the server shown on their nodes. */
 (function () {
   "use strict";
 
   var data = JSON.parse(document.getElementById("flow-data").textContent);
   var TEXT = JSON.parse(document.getElementById("flow-text").textContent);
   var flow = data.body;
-  var revision = data.revision;
   var LANG = data.lang;
   var FORM = data.form || { fields: [], names: [], system: [] };
   var selected = null;          // {node} or {group, branch}
   var problemsOf = new Map();   // node or branch object → [problem]
   var general = [];             // problems on no node
-  var saveTimer = null, saving = null, dirty = false, frozen = false;
   var openMenu = null;
   var pendingRender = false;  // a re-render that waits until the add menu is closed
 
@@ -32,9 +30,7 @@
     if (params) Object.keys(params).forEach(function (k) { s = s.split("{" + k + "}").join(params[k]); });
     return s;
   }
-  function csrf() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (e) { return ""; }
-  }
+  var csrf = FormworkDrafts.csrf;  // the token every designer request carries
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -173,62 +169,15 @@
     changed();
   }
 
-  // ---------------------------------------------------------------- saving
-  function setStatus(text, kind) {
-    var status = document.getElementById("save-status");
-    status.textContent = text;
-    status.className = "save-status" + (kind ? " " + kind : "");
-  }
+  // ---------------------------------------------------------------- saving (drafts.js)
+  var draft = FormworkDrafts.autosave({
+    url: data.urls.draft, revision: data.revision, t: t, problems: setProblems,
+    body: function () { return flow; },
+    sent: function () { return pointers(flow.nodes, "/nodes"); }
+  });
   function changed() {
     renderCanvas();
-    if (frozen) return;
-    dirty = true;
-    setStatus(t("有未保存的修改…"), "pending");
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(save, 800);
-  }
-  function save() {
-    clearTimeout(saveTimer);
-    if (frozen) return Promise.resolve(false);
-    if (saving) return saving.then(function () { return dirty ? save() : true; });
-    if (!dirty) return Promise.resolve(true);
-    dirty = false;
-    setStatus(t("正在保存…"), "saving");
-    var sent = pointers(flow.nodes, "/nodes");
-    var body = JSON.stringify({ revision: revision, body: flow });
-    saving = fetch(data.urls.draft, {
-      method: "PUT", credentials: "same-origin", body: body,
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), "Accept": "application/json" }
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (out) { return { status: r.status, out: out }; });
-    }).then(function (res) {
-      saving = null;
-      if (res.status === 200) {
-        revision = res.out.revision;
-        setStatus(t("已自动保存 {time}", { time: res.out.saved_at }), "saved");
-        setProblems(res.out.problems || [], sent);
-        document.body.dispatchEvent(new CustomEvent("draft-saved"));
-        return dirty ? save() : true;
-      }
-      if (res.status === 409 && res.out.type && /DraftConflict|DraftGone/.test(res.out.type)) {
-        frozen = true;
-        setStatus(t("未保存"), "error");
-        document.getElementById("conflict-text").textContent = res.out.detail;
-        document.getElementById("conflict-alert").hidden = false;
-        document.getElementById("conflict-alert").scrollIntoView({ block: "center" });
-        return false;
-      }
-      dirty = true;
-      setStatus(t("保存失败：{reason}", { reason: res.out.detail || res.status }), "error");
-      return false;
-    }, function () {
-      saving = null;
-      dirty = true;
-      setStatus(t("网络连接失败，修改还没有保存，稍后会重试"), "error");
-      saveTimer = setTimeout(save, 5000);
-      return false;
-    });
-    return saving;
+    draft.changed();
   }
 
   /* Problems onto the node (or branch) they point at, as the tree was when it was sent. */
@@ -917,19 +866,6 @@
   });
 
   function renderAll() { renderCanvas(); renderPanel(); }
-
-  document.getElementById("publish-link").addEventListener("click", function (e) {
-    e.preventDefault();
-    var href = e.currentTarget.getAttribute("href");
-    setStatus(t("正在保存…"), "saving");
-    save().then(function (ok) { if (ok !== false) window.location.href = href; });
-  });
-  window.addEventListener("beforeunload", function (e) {
-    if ((dirty || saving) && !frozen) { save(); e.preventDefault(); e.returnValue = ""; }
-  });
-  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-    f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault(); else frozen = true; });
-  });
 
   renderCanvas();
   setProblems(data.problems || [], pointers(flow.nodes, "/nodes"));
