@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     from runtime.auth.users import create_user
     from runtime.clock import now, now_precise
     from runtime.database import make_engine, read, write
-    from runtime.flows import service
+    from runtime.flows import inbox, service
     from runtime.publish import publish
     from runtime.records import Actor, RecordContext
     from runtime.settings import Settings
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
         who = rnd.choice(approvers)
         with read(engine) as conn:
             t0 = time.perf_counter()
-            service.inbox(conn, who, registry.apps, "pending")
+            inbox.inbox(conn, who, registry.apps, "pending")
             ours.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             conn.execute(raw_sql, {"u": who}).all()

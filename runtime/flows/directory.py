@@ -8,6 +8,8 @@ from functools import cache
 
 from sqlalchemy import Connection, and_, select
 
+from form_engine.errors import FormworkError
+
 from .. import systables
 
 u, d, r, g = systables.user, systables.department, systables.user_role, systables.delegation
@@ -56,3 +58,14 @@ class DbDirectory:
         if not wanted:
             return {}
         return dict(self.conn.execute(select(u.c.id, u.c.full_name).where(u.c.id.in_(wanted))).all())
+
+
+def active_user(conn: Connection, user_id: int | None, what: str) -> int:
+    """`user_id` if it names an active user; else a clear error asking for one (`what`: 转交给谁…)."""
+    if not user_id:
+        raise FormworkError(f"请选择{what}")
+    found = conn.execute(select(u.c.id).where(u.c.id == user_id, u.c.is_active.is_(True))).scalar()
+    if found is None:
+        raise FormworkError("选择的用户不存在或已停用")
+    return found
+

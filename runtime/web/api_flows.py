@@ -17,7 +17,7 @@ from form_engine.errors import FormworkError
 
 from ..clock import now_precise
 from ..database import read, write
-from ..flows import service
+from ..flows import delegation, inbox, service
 from ..records import RecordContext
 from .deps import _context, _required, authenticate, state_of
 from .responses import JSONResponse
@@ -71,9 +71,9 @@ def tasks(request: Request, box: str = "pending", form: str | None = None, since
     state = state_of(request)
     with read(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))
-        page = service.inbox(conn, actor.id, state.registry.apps, box, form=form, since=since, until=until,
+        page = inbox.inbox(conn, actor.id, state.registry.apps, box, form=form, since=since, until=until,
                              before=before, limit=limit)
-        counts = service.counts(conn, actor.id)
+        counts = inbox.counts(conn, actor.id)
     return JSONResponse({**page.as_json(), "counts": counts})
 
 
@@ -115,7 +115,7 @@ def get_delegation(request: Request) -> JSONResponse:
     with read(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))
         ctx = RecordContext(conn=conn, app=None, actor=actor, now=None, data_dir=state.settings.data_dir)
-        return JSONResponse(service.delegation(ctx))
+        return JSONResponse(delegation.delegation(ctx))
 
 
 @router.put("/me/delegation", summary="设置或清除委托")
@@ -130,4 +130,4 @@ def put_delegation(request: Request, body: dict[str, Any] = Body(default={})) ->
         actor = _required(authenticate(conn, request, state))
         ctx = RecordContext(conn=conn, app=None, actor=actor, now=now_precise(state.settings.timezone),
                             data_dir=state.settings.data_dir)
-        return JSONResponse(service.set_delegation(ctx, _int(body, "delegate"), starts, ends))
+        return JSONResponse(delegation.set_delegation(ctx, _int(body, "delegate"), starts, ends))

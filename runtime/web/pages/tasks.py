@@ -21,7 +21,7 @@ from form_engine.fieldtypes import field_type
 from ... import systables
 from ...clock import now
 from ...database import read
-from ...flows import service
+from ...flows import delegation as delegations, inbox as lists, service
 from ...messaging.notifications import unread_count
 from ...records.context import Actor
 from ..deps import State, record_context, resolve_actor
@@ -54,7 +54,7 @@ def first_app(state) -> str | None:
 def nav_counts(state, actor: Actor) -> dict[str, int]:
     """The top bar's badges: pending tasks, unread cc's and unread notifications."""
     with read(state.engine) as conn:
-        counts = dict(service.counts(conn, actor.id))
+        counts = dict(lists.counts(conn, actor.id))
         counts["unread"] = unread_count(conn, actor.id)
     return counts
 
@@ -122,7 +122,7 @@ def inbox(request: Request, state: State, actor: PageActor, box: str = "pending"
     box = box if box in dict(BOXES) else "pending"
     apps = {name: state.registry.app(name) for name in state.registry.apps}
     with read(state.engine) as conn:
-        found = service.inbox(conn, actor.id, apps, box, form=form or None, since=_day(since), until=_day(until),
+        found = lists.inbox(conn, actor.id, apps, box, form=form or None, since=_day(since), until=_day(until),
                               before=int(before) if before.isdigit() else None, limit=PAGE_SIZE, lang=lang)
     page_items = [_line(i, box, lang) for i in found.items]
     params = {"box": box, "form": form, "since": since, "until": until}
@@ -387,7 +387,7 @@ def _delegation_page(request: Request, state, actor: Actor, *, errors: dict | No
     app = first_app(state)
     if app is not None:
         with record_context(request, state, actor, app, writing=False) as ctx:
-            current = service.delegation(ctx)
+            current = delegations.delegation(ctx)
     values = values or {}
     picker = user_picker("delegate", translate("委托给", lang), lang)
     if values.get("delegate", "").isdigit():
@@ -427,7 +427,7 @@ def delegation_set(request: Request, state: State, actor: PageActor, posted: Pos
     if not errors and app is not None:
         try:
             with record_context(request, state, actor, app, writing=True) as ctx:
-                service.set_delegation(ctx, None if clear else int(sent["delegate"]), starts, ends)
+                delegations.set_delegation(ctx, None if clear else int(sent["delegate"]), starts, ends)
         except (NotFound, Unauthorized):
             raise
         except FormworkError as exc:
