@@ -21,31 +21,10 @@
   var NO_DEFAULT = ["subform", "attachment", "auto_number", "formula"];
   var NAME_RE = /^[a-z][a-z0-9_]{0,39}$/;
 
-  function t(zh, params) {
-    var s = TEXT[zh] || zh;
-    if (params) Object.keys(params).forEach(function (k) { s = s.split("{" + k + "}").join(params[k]); });
-    return s;
-  }
+  var t = FormworkDrafts.translator(TEXT);
   var csrf = FormworkDrafts.csrf;  // the token every designer request carries
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), v);
-      else if (k === "value") node.value = v;
-      else if (k === "checked") node.checked = !!v;
-      else node.setAttribute(k, v === true ? "" : v);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
-  function labelText(label) {
-    if (!label) return "";
-    return (LANG === "en" && label.en) ? label.en : (label["zh-CN"] || label.en || "");
-  }
+  var el = FormworkDrafts.el;
+  function labelText(label) { return FormworkDrafts.labelText(label, LANG); }
   function uid() { return "x" + Math.random().toString(36).slice(2, 9); }
 
   // ---------------------------------------------------------------- the model

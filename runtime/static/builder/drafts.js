@@ -1,4 +1,5 @@
-/* Formwork designers' draft autosave, shared by the form designer and the flow designer: the whole draft PUT
+/* What the form designer and the flow designer share: building elements, translating, labels, and the draft
+   autosave. The autosave: the whole draft PUT
    (debounced) with the revision last seen; 409 DraftConflict/DraftGone freezes the page under the conflict
    banner, a network failure retries. Also leaving the page: the publish link saves first, closing the tab asks
    while a change is unsaved, discarding the draft stops autosave. Load it before the designer's own script. */
@@ -92,5 +93,38 @@
     return { changed: changed };
   }
 
-  window.FormworkDrafts = { autosave: autosave, csrf: csrf };
+  // An element with attributes (text, class, on<event>, value, checked, others as attributes) and children.
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), v);
+      else if (k === "value") node.value = v;
+      else if (k === "checked") node.checked = !!v;
+      else node.setAttribute(k, v === true ? "" : v);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  // t(zh, {params}) over the page's English table (sent by the server; empty in Chinese).
+  function translator(text) {
+    return function (zh, params) {
+      var s = text[zh] || zh;
+      if (params) Object.keys(params).forEach(function (k) { s = s.split("{" + k + "}").join(params[k]); });
+      return s;
+    };
+  }
+
+  // A {"zh-CN", "en"} label (or a plain string) in the page's language.
+  function labelText(label, lang) {
+    if (!label) return "";
+    if (typeof label === "string") return label;
+    return (lang === "en" && label.en) ? label.en : (label["zh-CN"] || label.en || "");
+  }
+
+  window.FormworkDrafts = { autosave: autosave, csrf: csrf, el: el, translator: translator, labelText: labelText };
 })();
