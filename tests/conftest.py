@@ -16,11 +16,11 @@ from runtime.settings import Settings
 PG_URL = os.environ.get("FORMWORK_TEST_DATABASE_URL")
 
 
-@pytest.fixture
-def database_url(tmp_path: Path):
-    """A fresh, empty database: a SQLite file, or a new schema in the PostgreSQL test database."""
+def fresh_database(tmp_path: Path, name: str = "formwork"):
+    """Yield the URL of a fresh, empty database: a SQLite file, or a new schema in the PostgreSQL
+    test database (dropped afterwards)."""
     if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'formwork.db'}"
+        yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -31,6 +31,12 @@ def database_url(tmp_path: Path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path):
+    """A fresh, empty database for the test."""
+    yield from fresh_database(tmp_path)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 
 from flow_engine.events import (CarbonCopy, CloseTask, CreateTask, FlowFinished, Intent, Notify, SetFields,
                                 WriteFlowStatus)
@@ -50,7 +50,7 @@ def execute(ctx: RecordContext, form: CompiledForm, instance_id: int, record_id:
             set_fields(ctx, form, record_id, i.values)
         elif isinstance(i, WriteFlowStatus):
             table = form.tables.main
-            conn.execute(update(table).where(and_(table.c.id == record_id)).values(flow_status=i.status))
+            conn.execute(update(table).where(table.c.id == record_id).values(flow_status=i.status))
         elif isinstance(i, FlowFinished):
             for subscriber in SUBSCRIBERS:
                 subscriber(conn, i)

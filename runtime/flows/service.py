@@ -80,10 +80,6 @@ def _load(ctx: RecordContext, instance_id: int, *, lock: bool) -> Loaded:
                   FlowInstance.model_validate_json(row.state))
 
 
-def _record(ctx: RecordContext, form: CompiledForm, record_id: int) -> dict:
-    return load_record(ctx, form, record_id)
-
-
 def _save(ctx: RecordContext, loaded: Loaded, instance: FlowInstance) -> None:
     row = loaded.row
     done = ctx.conn.execute(update(i_).where(i_.c.id == row.id, i_.c.revision == row.revision).values(
@@ -95,7 +91,7 @@ def _save(ctx: RecordContext, loaded: Loaded, instance: FlowInstance) -> None:
 
 
 def _run(ctx: RecordContext, loaded: Loaded, event) -> InstanceView:
-    record = _record(ctx, loaded.form, loaded.instance.record_id)
+    record = load_record(ctx, loaded.form, loaded.instance.record_id)
     instance, intents = handle(loaded.flow, loaded.instance, event, record=record,
                                directory=DbDirectory(ctx.conn, ctx.app.name))
     _save(ctx, loaded, instance)
@@ -255,15 +251,14 @@ def _view(ctx: RecordContext, loaded: Loaded, instance_id: int) -> InstanceView:
     inst, flow, form = loaded.instance, loaded.flow, loaded.form
     directory = DbDirectory(ctx.conn, ctx.app.name)
     names = directory.names(people_ids(inst) | {ctx.actor.id})
-    record = _record(ctx, form, inst.record_id)
+    record = load_record(ctx, form, inst.record_id)
     label = flow.flow.label
-    pending = [{"task_id": tid, "node": t.node, "node_label": flow.place(t.node).label,
+    rows = dict(ctx.conn.execute(select(t_.c.task_no, t_.c.id).where(t_.c.instance_id == instance_id)).all())
+    pending = [{"task_id": rows.get(t.id), "node": t.node, "node_label": flow.place(t.node).label,
                 "user": {"id": t.user_id, "name": names.get(t.user_id, "")},
                 "on_behalf_of": {"id": t.on_behalf_of, "name": names.get(t.on_behalf_of, "")} if t.on_behalf_of else None,
                 "since": t.created_at}
-               for t in inst.pending()
-               for tid in [ctx.conn.execute(select(t_.c.id).where(t_.c.instance_id == instance_id,
-                                                                  t_.c.task_no == t.id)).scalar()]]
+               for t in inst.pending()]
     mine = ctx.actor.id == inst.submitter
     return InstanceView(
         id=instance_id, app=ctx.app.name, form=form.name, form_label=form.label.text(ctx.lang),
@@ -296,7 +291,7 @@ def task_view(ctx: RecordContext, task_id: int) -> TaskView:
     inst, flow, form = loaded.instance, loaded.flow, loaded.form
     access = field_access(flow.flow, task.node, form.form)
     system = replace(ctx, actor=replace(ctx.actor, is_admin=True))
-    full = record_out(system, form, _record(ctx, form, inst.record_id))
+    full = record_out(system, form, load_record(ctx, form, inst.record_id))
     record = {k: v for k, v in full.items() if access.get(k, "visible") != "hidden"}
     view = _view(ctx, loaded, task.instance_id)
     pending = task.status == "pending" and inst.status == "running" and task.user_id == ctx.actor.id

@@ -114,8 +114,7 @@ def get_delegation(request: Request) -> JSONResponse:
     state = state_of(request)
     with read(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))
-        ctx = RecordContext(conn=conn, app=None, actor=actor, now=None, data_dir=state.settings.data_dir)
-        return JSONResponse(delegation.delegation(ctx))
+        return JSONResponse(delegation.delegation(conn, actor.id))
 
 
 @router.put("/me/delegation", summary="设置或清除委托")
@@ -128,6 +127,5 @@ def put_delegation(request: Request, body: dict[str, Any] = Body(default={})) ->
         raise FormworkError("日期格式应为 YYYY-MM-DD") from None
     with write(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))
-        ctx = RecordContext(conn=conn, app=None, actor=actor, now=now_precise(state.settings.timezone),
-                            data_dir=state.settings.data_dir)
-        return JSONResponse(delegation.set_delegation(ctx, _int(body, "delegate"), starts, ends))
+        return JSONResponse(delegation.set_delegation(conn, actor.id, _int(body, "delegate"), starts, ends,
+                                                      now=now_precise(state.settings.timezone)))

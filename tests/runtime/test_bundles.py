@@ -4,16 +4,14 @@ from __future__ import annotations
 import copy
 import json
 import os
-import uuid
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 
 from runtime import systables
 from runtime.bundles import export_app
 from runtime.database import make_engine, read
-from tests.conftest import PG_URL
+from tests.conftest import fresh_database
 from tests.runtime.api_helpers import customer, url
 from tests.runtime.test_cli import run
 
@@ -21,18 +19,7 @@ from tests.runtime.test_cli import run
 @pytest.fixture
 def other_database_url(tmp_path):
     """A second, empty database (a SQLite file, or another PostgreSQL schema) to import into."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'other.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    yield from fresh_database(tmp_path, "other")
 
 
 @pytest.fixture

@@ -697,25 +697,9 @@
 
   function showProblems() {
     var panel = document.getElementById("panel-field");
-    panel.querySelectorAll(".prop-error").forEach(function (n) { n.textContent = ""; });
-    panel.querySelectorAll(".prop.has-error").forEach(function (n) { n.classList.remove("has-error"); });
-    var box = document.getElementById("panel-problems");
-    if (!box || !selected) return;
-    var mine = problemsByField.get(selected) || [];
-    var loose = [];
-    mine.forEach(function (p) {
-      var key = (p.prop || "").replace(/^(label|help|placeholder|pattern_message)$/, "$1");
-      var holder = key ? panel.querySelector('[data-prop="' + key + '"]') : null;
-      if (holder && holder.querySelector(".prop-error")) {
-        holder.classList.add("has-error");
-        holder.querySelector(".prop-error").appendChild(el("div", { text: p.message }));
-      } else {
-        loose.push(p);
-      }
-    });
-    box.innerHTML = "";
-    loose.forEach(function (p) { box.appendChild(el("div", { text: p.message })); });
-    box.hidden = !loose.length;
+    var mine = selected ? problemsByField.get(selected) || [] : [];
+    FormworkDrafts.showPanelProblems(panel, selected && document.getElementById("panel-problems"), mine,
+                                     function (p) { return p.prop || ""; });
   }
 
   // ---------------------------------------------------------------- form settings

@@ -126,5 +126,27 @@
     return (lang === "en" && label.en) ? label.en : (label["zh-CN"] || label.en || "");
   }
 
-  window.FormworkDrafts = { autosave: autosave, csrf: csrf, el: el, translator: translator, labelText: labelText };
+  // The selected item's problems beside the properties they name (`keyOf(problem)` → data-prop), the rest in `box`.
+  function showPanelProblems(panel, box, problems, keyOf) {
+    panel.querySelectorAll(".prop-error").forEach(function (n) { n.textContent = ""; });
+    panel.querySelectorAll(".prop.has-error").forEach(function (n) { n.classList.remove("has-error"); });
+    if (!box) return;
+    var loose = [];
+    problems.forEach(function (p) {
+      var key = keyOf(p);
+      var holder = key ? panel.querySelector('[data-prop="' + key + '"]') : null;
+      if (holder && holder.querySelector(".prop-error")) {
+        holder.classList.add("has-error");
+        holder.querySelector(".prop-error").appendChild(el("div", { text: p.message }));
+      } else {
+        loose.push(p);
+      }
+    });
+    box.innerHTML = "";
+    loose.forEach(function (p) { box.appendChild(el("div", { text: p.message })); });
+    box.hidden = !loose.length;
+  }
+
+  window.FormworkDrafts = { autosave: autosave, csrf: csrf, el: el, translator: translator, labelText: labelText,
+                            showPanelProblems: showPanelProblems };
 })();

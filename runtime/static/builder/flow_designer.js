@@ -795,25 +795,9 @@
 
   function showProblems() {
     var panel = document.getElementById("panel-node");
-    var box = document.getElementById("panel-problems");
-    if (!box || !selected) return;
-    panel.querySelectorAll(".prop-error").forEach(function (n) { n.textContent = ""; });
-    panel.querySelectorAll(".prop.has-error").forEach(function (n) { n.classList.remove("has-error"); });
-    var mine = issuesOf(selected.branch || selected.node);
-    var loose = [];
-    mine.forEach(function (p) {
-      var key = (p.prop || "").split("/")[0];
-      var holder = key ? panel.querySelector('[data-prop="' + key + '"]') : null;
-      if (holder && holder.querySelector(".prop-error")) {
-        holder.classList.add("has-error");
-        holder.querySelector(".prop-error").appendChild(el("div", { text: p.message }));
-      } else {
-        loose.push(p);
-      }
-    });
-    box.innerHTML = "";
-    loose.forEach(function (p) { box.appendChild(el("div", { text: p.message })); });
-    box.hidden = !loose.length;
+    var mine = selected ? issuesOf(selected.branch || selected.node) : [];
+    FormworkDrafts.showPanelProblems(panel, selected && document.getElementById("panel-problems"), mine,
+                                     function (p) { return (p.prop || "").split("/")[0]; });
   }
 
   // ---------------------------------------------------------------- flow settings, tabs, leaving

@@ -19,8 +19,8 @@ from form_engine.errors import FormworkError, NotFound, RecordInvalid, Unauthori
 from form_engine.fieldtypes import field_type
 
 from ... import systables
-from ...clock import now
-from ...database import read
+from ...clock import now, now_precise
+from ...database import read, write
 from ...flows import delegation as delegations, inbox as lists, service
 from ...messaging.notifications import unread_count
 from ...records.context import Actor
@@ -44,11 +44,6 @@ ACTION_DONE = {"approve": "已同意", "reject": "已驳回", "return": "已退�
 ACTIONS = tuple(ACTION_DONE)
 PAGE_SIZE = 20
 LINKS = ("relation", "user", "department")
-
-
-def first_app(state) -> str | None:
-    apps = list(state.registry.apps)
-    return apps[0] if apps else None
 
 
 def nav_counts(state, actor: Actor) -> dict[str, int]:
@@ -383,11 +378,8 @@ DELEGATION_PAGE = "/account/delegation"
 def _delegation_page(request: Request, state, actor: Actor, *, errors: dict | None = None, values: dict | None = None,
                      status: int = 200) -> Response:
     lang = lang_of(request)
-    current = None
-    app = first_app(state)
-    if app is not None:
-        with record_context(request, state, actor, app, writing=False) as ctx:
-            current = delegations.delegation(ctx)
+    with read(state.engine) as conn:
+        current = delegations.delegation(conn, actor.id)
     values = values or {}
     picker = user_picker("delegate", translate("委托给", lang), lang)
     if values.get("delegate", "").isdigit():
@@ -410,7 +402,6 @@ def delegation(request: Request, state: State, actor: PageActor) -> Response:
 @router.post(DELEGATION_PAGE)
 def delegation_set(request: Request, state: State, actor: PageActor, posted: Posted) -> Response:
     lang = lang_of(request)
-    app = first_app(state)
     clear = posted.get("action") == "clear"
     sent = {k: str(posted.get(k) or "").strip() for k in ("delegate", "starts", "ends")}
     errors: dict[str, list[str]] = {}
@@ -424,10 +415,11 @@ def delegation_set(request: Request, state: State, actor: PageActor, posted: Pos
             errors["ends"] = [translate("请选择结束日期", lang)]
         elif starts is not None and ends < starts:
             errors["ends"] = [translate("结束日期不能早于开始日期", lang)]
-    if not errors and app is not None:
+    if not errors:
         try:
-            with record_context(request, state, actor, app, writing=True) as ctx:
-                delegations.set_delegation(ctx, None if clear else int(sent["delegate"]), starts, ends)
+            with write(state.engine) as conn:
+                delegations.set_delegation(conn, actor.id, None if clear else int(sent["delegate"]), starts, ends,
+                                           now=now_precise(state.settings.timezone))
         except (NotFound, Unauthorized):
             raise
         except FormworkError as exc:
