@@ -158,7 +158,7 @@ def bump_access(conn: Connection) -> None:
 
 def with_access(conn: Connection, actor: Actor, stamp: int | None) -> Actor:
     """The actor with its roles and its department's members, from cache while `stamp` holds."""
-    key = (conn.engine.url, actor.id, stamp or 0)  # per database: ids and stamps repeat across databases
+    key = (conn.engine, actor.id, stamp or 0)  # per database: ids and stamps repeat across databases
     found = _loaded.get(key)
     if found is not None and found.department_id == actor.department_id and found.is_admin == actor.is_admin:
         return found

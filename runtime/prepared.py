@@ -35,12 +35,18 @@ class Prepared:
 
     def first(self, conn: Connection, params: dict[str, Any]) -> SimpleNamespace | None:
         """The first row, its columns as attributes, values converted as SQLAlchemy would."""
-        cursor = self.execute(conn, params)
-        row = cursor.fetchone()
+        row = self.one(conn, params)
+        if row is None:
+            return None
+        return SimpleNamespace(**{name: v for (name, _proc), v in zip(self._plan(conn, tuple(params))[4], row)})
+
+    def one(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
+        """The first row as a tuple in select order, values converted as SQLAlchemy would."""
+        row = self.execute(conn, params).fetchone()
         if row is None:
             return None
         columns = self._plan(conn, tuple(params))[4]
-        return SimpleNamespace(**{name: (proc(v) if proc is not None else v) for (name, proc), v in zip(columns, row)})
+        return tuple(proc(v) if proc is not None and v is not None else v for (_name, proc), v in zip(columns, row))
 
     def execute(self, conn: Connection, params: dict[str, Any]):
         """Run with `params`; returns the DBAPI cursor (fetchone() for RETURNING)."""

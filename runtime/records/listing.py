@@ -75,7 +75,7 @@ def list_records(ctx: RecordContext, form: CompiledForm, q: ListQuery) -> Page:
     if more and result:
         last = result[-1]._mapping
         next_cursor = _encode([last[col.key] for _n, col, _d, _nl in keys])
-    displays = joined_displays(ctx, labels, values, result)
+    displays = joined_displays(ctx, labels, values, result, len(cols))
     items = [plan.json(v, displays) for v in values]
     scoped = None if scope is None else scope_owners(ctx.actor, access.read_scopes)
     total, exact = _total(ctx, form, where, (q.filters, q.search, q.deleted, scoped))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, select
 
@@ -10,10 +11,11 @@ from form_engine.definitions import FieldDef
 from form_engine.errors import NotFound
 
 from ..access import owners_in, require
+from ..prepared import Prepared
 from .context import RecordContext
 from .references import display_maps, display_text, link_target, mask_display
-from .rights import access_of, allowed, link_rules, read_owners, view, visible_fields
-from .serialize import LINKS, child_values, record_json, row_values
+from .rights import access_of, allowed, link_rules, masked_names, read_owners, view, visible_fields
+from .serialize import LINKS, PagePlan, child_values, page_plan, record_json, row_values, value_json
 
 USER_LINK = FieldDef(name="owner_id", type="user", label={"zh-CN": "负责人", "en": "Owner"})
 CREATOR_LINK = FieldDef(name="created_by", type="user", label={"zh-CN": "创建人", "en": "Created by"})
@@ -84,32 +86,52 @@ def read_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, delet
 
 
 def get_record(ctx: RecordContext, form: CompiledForm, record_id: int, *, deleted: bool = False) -> dict:
-    """One record read with its links' display values in a single joined query."""
+    """One record in its API shape, read with its links' display values in a single joined query."""
     access = allowed(ctx, form, "read")
-    query, labels = _detail_query(ctx, form, deleted)
-    row = ctx.conn.execute(query, {"id": record_id}).first()
+    plan = _detail_plan(ctx, form, access, deleted)
+    row = plan.statement.one(ctx.conn, {"id": record_id})
     owners = read_owners(ctx, access)  # checked here, not in SQL: the cached statement stays as it is
-    if row is None or (owners is not None and row.owner_id not in owners):
+    if row is None or (owners is not None and row[OWNER_AT] not in owners):
         raise not_found(ctx, form, record_id)
-    values = row_values(form, row)
-    displays = joined_displays(ctx, labels, [values], [row])
-    for f in form.subforms():
-        rows = ctx.conn.execute(_rows_query(form.tables.children[f.name]), {"id": record_id})
-        values[f.name] = [child_values(f, r) for r in rows]
-    return record_out(ctx, form, values, displays)
+    values = plan.page.values(row)
+    out = plan.page.json(values, joined_displays(ctx, plan.labels, [values], [row], len(plan.page.columns)))
+    for f in plan.subforms:
+        rows = [child_values(f, r) for r in ctx.conn.execute(_rows_query(form.tables.children[f.name]), {"id": record_id})]
+        out[f.name] = value_json(f, rows, display_maps(ctx, [c for c in f.fields if c.type in LINKS], rows))
+    return out
 
 
-def _detail_query(ctx: RecordContext, form: CompiledForm, deleted: bool):
-    """SELECT the record LEFT JOIN each link's target for its display column; built once per form and access."""
-    rules = link_rules(ctx, link_fields(form))
-    key = ("detail", deleted, rules)
-    if key not in form.plans:
+OWNER_AT = PagePlan.SYSTEM.index("owner_id")
+
+
+class DetailPlan(NamedTuple):
+    statement: Prepared  # the record's columns, then one display column per joined link
+    page: PagePlan  # the visible stored fields, masked ones masked as they are read
+    labels: list  # (link field, position among the display columns, masked)
+    subforms: list[FieldDef]  # the visible subforms, read after the record
+
+
+def _detail_plan(ctx: RecordContext, form: CompiledForm, access, deleted: bool) -> DetailPlan:
+    """How one record is read and shaped for this actor; built once per actor and form version."""
+    return ctx.actor.plan_for(form, ("detail", deleted), lambda: _build_detail_plan(ctx, form, access, deleted))
+
+
+def _build_detail_plan(ctx: RecordContext, form: CompiledForm, access, deleted: bool) -> DetailPlan:
+    fields = visible_fields(access, form, form.form.fields)
+    stored = [f for f in fields if f.type != "subform"]
+    links = link_fields(form, stored)
+    rules = link_rules(ctx, links)
+    masked = masked_names(access, form)
+    key = ("detail", deleted, tuple(f.name for f in fields), masked, rules)
+    plan = form.plans.get(key)  # shared by every actor with the same view of the form
+    if plan is None:
         table = form.tables.main
-        joined, extra, labels = link_joins(ctx, form, link_fields(form), rules)
-        query = select(table, *extra).select_from(joined).where(
+        page = page_plan(form, stored, masked)
+        joined, extra, labels = link_joins(ctx, form, links, rules)
+        query = select(*(table.c[c] for c in page.columns), *extra).select_from(joined).where(
             table.c.id == bindparam("id"), table.c.deleted_at.isnot(None) if deleted else table.c.deleted_at.is_(None))
-        form.plans[key] = (query, labels)
-    return form.plans[key]
+        plan = form.plans[key] = DetailPlan(Prepared(query), page, labels, [f for f in fields if f.type == "subform"])
+    return plan
 
 
 def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], rules: tuple):
@@ -132,7 +154,7 @@ def link_joins(ctx: RecordContext, form: CompiledForm, links: list[FieldDef], ru
             on = and_(on, owners_in(alias.c.owner_id, owners))
         joined = joined.outerjoin(alias, on)
         extra.append(alias.c[col.key].label(f"display_{i}"))
-        labels.append((f, f"display_{i}", masked))
+        labels.append((f, len(extra) - 1, masked))
     return joined, extra, labels
 
 
@@ -142,13 +164,12 @@ def _alias(target, i: int):
     return target.alias(f"link_{i}")
 
 
-def joined_displays(ctx: RecordContext, labels, values: list[dict], rows) -> dict[str, dict[int, str]]:
-    """id → display text per link field, read from the labelled columns of joined rows."""
-    out: dict[str, dict[int, str]] = {f.name: {} for f, _l, _m in labels}
+def joined_displays(ctx: RecordContext, labels, values: list[dict], rows, offset: int) -> dict[str, dict[int, str]]:
+    """id → display text per link field, read from the display columns that follow a row's first `offset`."""
+    out: dict[str, dict[int, str]] = {f.name: {} for f, _p, _m in labels}
     for v, row in zip(values, rows):
-        m = row._mapping
-        for f, label, masked in labels:
-            link, shown = v.get(f.name), m[label]
+        for f, position, masked in labels:
+            link, shown = v.get(f.name), row[offset + position]
             if link is not None and shown is not None and link not in out[f.name]:
                 text = display_text(ctx, f, shown)
                 out[f.name][link] = mask_display(ctx, f, text) if masked else text

@@ -124,10 +124,17 @@ def _context(conn: Connection, request: Request, state: ServerState, compiled, a
 
 
 @contextmanager
-def api_context(request: Request, app: str, form: str, *, writing: bool) -> Iterator[tuple[RecordContext, CompiledForm]]:
-    """Authenticate and work in one transaction on one connection: the API's per-request path."""
+def api_context(request: Request, *, writing: bool) -> Iterator[tuple[RecordContext, CompiledForm]]:
+    """Authenticate and work in one transaction on one connection: the API's per-request path.
+
+    The app and form come from the path (`/apps/{app}/forms/{form}/…`), read as the router
+    matched them: these routes skip FastAPI's parameter validation, which costs more than a
+    one-record read itself.
+    """
     state = state_of(request)
+    path = request.path_params
     with (write if writing else read)(state.engine) as conn:
         actor = _required(authenticate(conn, request, state))  # before any lookup: no 404s for strangers
-        compiled = state.registry.form(app, form)
+        app = path["app"]
+        compiled = state.registry.form(app, path["form"])
         yield _context(conn, request, state, state.registry.app(app), actor, "api"), compiled

@@ -385,6 +385,34 @@ def test_roles_saved_by_another_process_apply_on_the_next_request(shop, engine, 
     assert resp.status_code == 200 and resp.json()["total"] == 1
 
 
+def test_changed_field_rights_apply_to_the_next_read_of_one_record(shop, engine, settings):
+    """A record read is planned once per user and form version; a role change must not be served from that plan."""
+    from runtime.definition_store import published_app, save_roles
+    rec = client_record(shop["a"])
+    viewer = shop["viewer"]
+    assert viewer.get(url("client", rec["id"])).json()["mobile"] == "138****5678"
+
+    def viewer_fields(fields: dict) -> None:
+        with write(engine) as conn:
+            roles = [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in published_app(conn, "shop").roles]
+            for role in roles:
+                if role["name"] == "viewer":
+                    role["permissions"][0]["fields"] = fields
+            save_roles(conn, "shop", roles, tz=settings.timezone, user_id=None)
+
+    viewer_fields({"id_no": "hidden", "credit": "hidden"})
+    one = viewer.get(url("client", rec["id"])).json()
+    assert one["mobile"] == MOBILE and "id_no" not in one
+    viewer_fields({"mobile": "hidden", "id_no": "masked", "credit": "hidden"})
+    one = viewer.get(url("client", rec["id"])).json()
+    assert "mobile" not in one and one["id_no"] != ID_NO and one["id_no"].startswith("1101")
+
+
+def test_a_record_id_that_is_not_a_number_is_not_found(shop):
+    resp = shop["a"].get(url("client") + "/abc")
+    assert resp.status_code == 404 and "abc" not in resp.text
+
+
 def test_a_page_edit_is_audited_as_a_page_change(shop, app, engine):
     from tests.pages.conftest import sign_in
     rec = client_record(shop["a"])
