@@ -54,9 +54,12 @@ def install_error_handlers(app: FastAPI, render_error) -> None:
     async def http_error(request: Request, exc: HTTPException):
         titles = {404: "页面不存在", 405: "不支持的请求方式", 403: "没有权限", 401: "请先登录"}
         title = titles.get(exc.status_code, "请求有误")
+        detail = exc.detail
+        if exc.status_code == 404 and detail == "Not Found":  # no route matched: say which address
+            detail = f"没有这个地址：{request.url.path}"
         if wants_html(request):
-            return render_error(request, exc.status_code, title, str(exc.detail))
-        return JSONResponse({"type": "about:blank", "title": title, "status": exc.status_code, "detail": exc.detail},
+            return render_error(request, exc.status_code, title, str(detail))
+        return JSONResponse({"type": "about:blank", "title": title, "status": exc.status_code, "detail": detail},
                             status_code=exc.status_code, media_type=PROBLEM, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

@@ -410,7 +410,8 @@ def test_changed_field_rights_apply_to_the_next_read_of_one_record(shop, engine,
 
 def test_a_record_id_that_is_not_a_number_is_not_found(shop):
     resp = shop["a"].get(url("client") + "/abc")
-    assert resp.status_code == 404 and "abc" not in resp.text
+    assert resp.status_code == 404 and resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["detail"] == "没有这个地址：/api/v1/apps/shop/forms/client/records/abc"
 
 
 def test_a_page_edit_is_audited_as_a_page_change(shop, app, engine):
