@@ -1,6 +1,8 @@
 """A published form compiled once: tables, input model, expressions in dependency order."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -218,7 +220,29 @@ class CompiledApp:
         return self.definition.name
 
 
-def compile_app(app: AppDef, tz: tzinfo, metadata: MetaData | None = None) -> CompiledApp:
-    metadata = metadata or MetaData()
-    forms = {f.name: compile_form(app.name, f, metadata, tz) for f in app.forms}
-    return CompiledApp(app, metadata, forms)
+_compiled: OrderedDict[tuple[str, str], CompiledApp] = OrderedDict()
+_compiled_lock = threading.Lock()
+KEEP_COMPILED = 8  # app versions kept compiled per process
+
+
+def compile_app(app: AppDef, tz: tzinfo) -> CompiledApp:
+    """The app compiled for `tz`: tables, validation models, expressions and plans per form.
+
+    Compiling builds a pydantic model and SQLAlchemy tables per form (about 10 ms a form), and one
+    process meets the same definition several times (installing, publishing, loading, every
+    registry that syncs), so an identical definition is compiled once and its CompiledApp (with
+    the caches runtime keeps on it) is shared. A changed definition is a different key.
+    """
+    key = (app.model_dump_json(), str(tz))
+    with _compiled_lock:
+        found = _compiled.get(key)
+        if found is not None:
+            _compiled.move_to_end(key)
+            return found
+    metadata = MetaData()
+    compiled = CompiledApp(app, metadata, {f.name: compile_form(app.name, f, metadata, tz) for f in app.forms})
+    with _compiled_lock:
+        compiled = _compiled.setdefault(key, compiled)  # two threads compiling at once keep the first
+        while len(_compiled) > KEEP_COMPILED:
+            _compiled.popitem(last=False)
+    return compiled

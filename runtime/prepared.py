@@ -19,6 +19,7 @@ class Prepared:
     def __init__(self, statement):
         self.statement = statement
         self._compiled: dict[tuple, tuple] = {}
+        self._columns: dict[tuple, list] = {}
 
     def _plan(self, conn: Connection, keys: tuple[str, ...]):
         dialect = conn.dialect
@@ -29,24 +30,40 @@ class Prepared:
             processors = compiled._bind_processors
             order = list(compiled.positiontup) if compiled.positional else None
             fixed = {name: bind.value for name, bind in compiled.binds.items() if name not in keys}
-            columns = [(c[0], c[3]._cached_result_processor(dialect, None)) for c in compiled._result_columns]
-            plan = self._compiled[key] = (str(compiled), order, processors, fixed, columns)
+            plan = self._compiled[key] = (str(compiled), order, processors, fixed, compiled._result_columns)
         return plan
+
+    def _result(self, conn: Connection, keys: tuple[str, ...], cursor) -> list:
+        """(name, result processor) per column. A processor may depend on the type the driver
+        reports (PostgreSQL numerics do), so they are made from the first cursor's description."""
+        key = (conn.dialect.name, keys)
+        columns = self._columns.get(key)
+        if columns is None:
+            dialect = conn.dialect
+            described = cursor.description
+            columns = self._columns[key] = [(c[0], c[3]._cached_result_processor(dialect, d[1]))
+                                            for c, d in zip(self._plan(conn, keys)[4], described)]
+        return columns
 
     def first(self, conn: Connection, params: dict[str, Any]) -> SimpleNamespace | None:
         """The first row, its columns as attributes, values converted as SQLAlchemy would."""
-        row = self.one(conn, params)
+        keys = tuple(params)
+        cursor = self.execute(conn, params)
+        row = cursor.fetchone()
         if row is None:
             return None
-        return SimpleNamespace(**{name: v for (name, _proc), v in zip(self._plan(conn, tuple(params))[4], row)})
+        return SimpleNamespace(**{name: (proc(v) if proc is not None and v is not None else v)
+                                  for (name, proc), v in zip(self._result(conn, keys, cursor), row)})
 
     def one(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
         """The first row as a tuple in select order, values converted as SQLAlchemy would."""
-        row = self.execute(conn, params).fetchone()
+        keys = tuple(params)
+        cursor = self.execute(conn, params)
+        row = cursor.fetchone()
         if row is None:
             return None
-        columns = self._plan(conn, tuple(params))[4]
-        return tuple(proc(v) if proc is not None and v is not None else v for (_name, proc), v in zip(columns, row))
+        return tuple(proc(v) if proc is not None and v is not None else v
+                     for (_name, proc), v in zip(self._result(conn, keys, cursor), row))
 
     def execute(self, conn: Connection, params: dict[str, Any]):
         """Run with `params`; returns the DBAPI cursor (fetchone() for RETURNING)."""
