@@ -1,6 +1,7 @@
 """The FastAPI app factory: one ServerState, the API, the pages and static files."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from importlib.metadata import entry_points
 
 from .. import systables
 from ..apps import AppRegistry
+from ..auth.passwords import CHEAP
 from ..database import make_engine
 from ..settings import Settings, load_settings
 from ..scheduler import Scheduler
@@ -33,6 +35,9 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    if CHEAP:
+        logging.getLogger("formwork").warning(
+            "FORMWORK_TEST_CHEAP_PASSWORD_HASHES=1：密码哈希用的是测试用的最低强度，切勿用于生产环境")
     vendor = check_assets(node_modules())
     engine = make_engine(settings.database_url)
     systables.metadata.create_all(engine)  # system tables added since the database was made
