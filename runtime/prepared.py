@@ -47,13 +47,11 @@ class Prepared:
 
     def first(self, conn: Connection, params: dict[str, Any]) -> SimpleNamespace | None:
         """The first row, its columns as attributes, values converted as SQLAlchemy would."""
-        keys = tuple(params)
-        cursor = self.execute(conn, params)
-        row = cursor.fetchone()
+        row = self.one(conn, params)
         if row is None:
             return None
-        return SimpleNamespace(**{name: (proc(v) if proc is not None and v is not None else v)
-                                  for (name, proc), v in zip(self._result(conn, keys, cursor), row)})
+        columns = self._columns[(conn.dialect.name, tuple(params))]  # made by one()
+        return SimpleNamespace(**{name: v for (name, _proc), v in zip(columns, row)})
 
     def one(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
         """The first row as a tuple in select order, values converted as SQLAlchemy would."""
