@@ -103,7 +103,23 @@ def test_waits_double_up_to_a_minute():
     assert [wait_seconds(n) for n in range(0, 11)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
 
 
-def test_unknown_users_get_the_same_answer_as_a_wrong_password_as_slowly(anon, zhang, engine):
+@pytest.fixture
+def real_hashes(monkeypatch):
+    """The production argon2 parameters, not the suite's cheapest ones: timing needs a real hash cost."""
+    from argon2 import PasswordHasher
+    from runtime.auth import passwords, users
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher())
+    users._dummy_hash.cache_clear()
+    yield
+    users._dummy_hash.cache_clear()
+
+
+def test_unknown_users_get_the_same_answer_as_a_wrong_password_as_slowly(real_hashes, anon, zhang, engine):
+    from runtime.auth.passwords import hash_password
+    with write(engine) as conn:  # zhang's hash made with the real parameters, like the dummy one
+        conn.execute(update(systables.user).where(systables.user.c.username == zhang)
+                     .values(password_hash=hash_password(PASSWORD)))
+
     def timed(username: str) -> float:
         start = time.perf_counter()
         refused(login(anon, username, "nope"), 401, WRONG)
@@ -125,3 +141,14 @@ def test_disabled_users_get_the_generic_answer(anon, zhang, engine):
 def test_empty_fields_are_refused_without_counting(anon, zhang, engine):
     refused(login(anon, zhang, ""), 401, "请输入用户名和密码")
     assert counters(engine, zhang).failed_logins == 0
+
+
+def test_passwords_are_hashed_with_argon2id_at_full_strength_outside_the_test_suite():
+    """The suite's cheap switch is read at import: a process without it (here a fresh interpreter) hashes for real."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "FORMWORK_TEST_CHEAP_PASSWORD_HASHES"}
+    out = subprocess.run([sys.executable, "-c", "from runtime.auth.passwords import hash_password; print(hash_password('x'))"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), out
